@@ -1,0 +1,71 @@
+/**
+ * @file escape.h
+ * @brief SGD escape from a local minimum: Monte Carlo, exact backward recursion and the
+ *        consecutive-steps model (SPEC §2).
+ *
+ * Walkers start at W0 (default: the pit, the local minimum of L found downhill from
+ * `-escape_W0_guess`, 1.0) and run SGD with learning rate T on a §1 landscape. A walker
+ * escapes at the first step after which W > W_edge (default: the first barrier top of L
+ * right of W0); escape is absorbing. One simulation per T records every walker's
+ * first-passage step and serves every step budget n.
+ *
+ * Randomness: the datapoint of walker w at step s of sweep point i is drawn from
+ * Philox keyed (seed, OD_STREAM_ESCAPE) at counter (i, w, s/4, 0), word s mod 4, so a
+ * result never depends on the rank count or the chunking.
+ */
+#pragma once
+#include <petscsys.h>
+#include <petscviewer.h>
+#include "optdyn/landscape.h"
+#include "optdyn/rng.h"
+
+typedef enum { OD_ESCAPE_MC = 0, OD_ESCAPE_EXACT = 1 } OdEscapeMethod;
+
+typedef struct _n_OdEscape *OdEscape;
+
+PetscErrorCode OdEscapeCreate(MPI_Comm comm, OdEscape *esc);
+/** Read -landscape, -seed, -o and the -escape_* options (see `optdyn help escape`). */
+PetscErrorCode OdEscapeSetFromOptions(OdEscape esc);
+/** Locate W0 and the edge, validate, prepare the sweep. */
+PetscErrorCode OdEscapeSetUp(OdEscape esc);
+/** Run the sweep and write the HDF5 file; *interrupted is set if a stop signal checkpointed it. */
+PetscErrorCode OdEscapeRun(OdEscape esc, PetscBool *interrupted);
+/** Print the summary table (rank 0). */
+PetscErrorCode OdEscapeView(OdEscape esc, PetscViewer viewer);
+PetscErrorCode OdEscapeDestroy(OdEscape *esc);
+
+/** The `optdyn escape` command: create, configure, run, view, destroy. */
+PetscErrorCode OdEscapeCommand(MPI_Comm comm);
+
+/** W0 and edge in use (after SetUp). */
+PetscErrorCode OdEscapeGetPit(OdEscape esc, PetscReal *W0, PetscReal *edge);
+
+/* ---- kernels, usable on their own (tests, other modules) ---- */
+
+/** Parameters of one escape simulation. */
+typedef struct {
+  OdLandscape landscape;
+  PetscReal T, W0, edge;
+  PetscInt max_steps; /**< the largest step budget */
+} OdEscapeProblem;
+
+/**
+ * First-passage steps of walkers [w_begin, w_end) at sweep point `point`: steps[w - w_begin]
+ * is the step (1-based) after which W first exceeded the edge, or 0 if it did not within
+ * max_steps. Escaped walkers stop costing work.
+ */
+void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
+
+/**
+ * Exact escape probability by the backward recursion q_n(W) = mean_j q_{n-1}(W - T g_j(W)),
+ * q_n = 1 beyond the edge, q_0 = 1[W > edge], on a uniform grid of `ngrid` points over
+ * [Wmin, edge] with linear interpolation (points mapped left of Wmin take q(Wmin)).
+ * p[k] = q_{budgets[k]}(W0) for increasing budgets.
+ */
+PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt ngrid, PetscInt nbudgets, const PetscInt budgets[], PetscReal p[]);
+
+/**
+ * Consecutive-steps model: the number of consecutive steps on datapoint j alone that take
+ * W from W_start past the edge (at most max_steps; returns -1 if never), and the W reached.
+ */
+PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);

@@ -1,0 +1,397 @@
+/* optdyn escape: SGD escape-probability sweep over learning rates (SPEC §2). */
+#include <math.h>
+#include <string.h>
+#include "optdyn/escape.h"
+#include "optdyn/options.h"
+#include "optdyn/output.h"
+#include "optdyn/stats.h"
+#include "optdyn/sweep.h"
+
+#define OD_ESCAPE_MAX_BUDGETS 64
+#define OD_ESCAPE_CONSECUTIVE_MAX 1000000
+
+struct _n_OdEscape {
+  MPI_Comm comm;
+  OdLandscape landscape;
+  OdSweep sweep;
+  OdOutput output;
+  uint32_t seed;
+  /* options */
+  PetscReal T_min, T_max;
+  PetscInt T_num;
+  PetscBool T_log;
+  PetscInt budgets[OD_ESCAPE_MAX_BUDGETS], nbudgets;
+  PetscInt walkers, chunk, hist_bins;
+  PetscInt method;
+  PetscReal W0, edge, W0_guess;
+  PetscBool W0_set, edge_set;
+  PetscInt exact_n;
+  PetscReal exact_Wmin;
+  PetscBool exact_Wmin_set;
+  /* derived */
+  PetscInt max_budget, first, count, K, N;
+  PetscReal *T;      /* [T_num] all points */
+  PetscReal *record; /* [count * reclen] */
+  PetscInt reclen;
+  PetscBool done;
+};
+
+static const char *const method_names[] = {"mc", "exact"};
+
+PetscErrorCode OdEscapeCreate(MPI_Comm comm, OdEscape *esc)
+{
+  OdEscape e;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&e));
+  e->comm = comm;
+  e->T_min = 0.01;
+  e->T_max = 0.02;
+  e->T_num = 11;
+  e->nbudgets = 3;
+  e->budgets[0] = 100, e->budgets[1] = 1000, e->budgets[2] = 10000;
+  e->walkers = 10000;
+  e->chunk = 500;
+  e->hist_bins = 40;
+  e->method = OD_ESCAPE_MC;
+  e->W0_guess = 1.0;
+  e->exact_n = 8001;
+  PetscCall(OdLandscapeCreate(comm, &e->landscape));
+  PetscCall(OdSweepCreate(comm, &e->sweep));
+  PetscCall(OdOutputCreate(comm, &e->output));
+  *esc = e;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeDestroy(OdEscape *esc)
+{
+  PetscFunctionBegin;
+  if (!*esc) PetscFunctionReturn(0);
+  PetscCall(OdLandscapeDestroy(&(*esc)->landscape));
+  PetscCall(OdSweepDestroy(&(*esc)->sweep));
+  PetscCall(OdOutputDestroy(&(*esc)->output));
+  PetscCall(PetscFree((*esc)->T));
+  PetscCall(PetscFree((*esc)->record));
+  PetscCall(PetscFree(*esc));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
+{
+  PetscInt nb = OD_ESCAPE_MAX_BUDGETS;
+  PetscFunctionBegin;
+  PetscCall(OdLandscapeSetFromOptions(e->landscape));
+  PetscCall(OdOptionsSeed(e->comm, &e->seed));
+  PetscCall(OdOutputSetFromOptions(e->output, "escape.h5"));
+  PetscCall(OdSweepSetFromOptions(e->sweep));
+  PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (SPEC §2)", NULL);
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-T_min", "Smallest learning rate T", OD_RANGE_POSITIVE, &e->T_min, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-T_max", "Largest learning rate T", OD_RANGE_POSITIVE, &e->T_max, NULL));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-T_num", "Number of learning rates", OD_RANGE_AT_LEAST(1), &e->T_num, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-T_log", "Space the learning rates logarithmically", &e->T_log, NULL));
+  PetscCall(OdOptionsIntList(PetscOptionsObject, "-steps", "Step budgets n (comma list, increasing)", OD_RANGE_AT_LEAST(1), e->nbudgets, e->budgets, &nb, NULL));
+  e->nbudgets = nb;
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-walkers", "Monte Carlo walkers per learning rate", OD_RANGE_AT_LEAST(1), &e->walkers, NULL));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-chunk", "Walkers per work unit (the unit of distribution over ranks)", OD_RANGE_AT_LEAST(1), &e->chunk, NULL));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-hist_bins", "Log-spaced bins of the first-passage histogram", OD_RANGE_AT_LEAST(1), &e->hist_bins, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-method", "mc (Monte Carlo) or exact (backward recursion)", method_names, 2, &e->method, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0_guess", "Start of the downhill search for the pit (default W0)", OD_RANGE_ANY, &e->W0_guess, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0", "Starting point of every walker (default: the pit minimum)", OD_RANGE_ANY, &e->W0, &e->W0_set));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-edge", "Escape when W exceeds this (default: the barrier top right of W0)", OD_RANGE_ANY, &e->edge, &e->edge_set));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-exact_n", "Grid points of the exact solver", OD_RANGE_AT_LEAST(3), &e->exact_n, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-exact_Wmin", "Left end of the exact solver's grid (default W0 - 2 (edge - W0))", OD_RANGE_ANY, &e->exact_Wmin, &e->exact_Wmin_set));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/* Cross-option checks; every failure names the option and value. */
+static PetscErrorCode Validate(OdEscape e)
+{
+  PetscFunctionBegin;
+  PetscCheck(e->T_max >= e->T_min, e->comm, PETSC_ERR_USER_INPUT, "option -escape_T_max = %g is not allowed: must be >= -escape_T_min = %g", (double)e->T_max, (double)e->T_min);
+  PetscCheck(e->T_num == 1 || e->T_max > e->T_min, e->comm, PETSC_ERR_USER_INPUT, "option -escape_T_num = %" PetscInt_FMT " needs -escape_T_max > -escape_T_min", e->T_num);
+  for (PetscInt k = 1; k < e->nbudgets; k++)
+    PetscCheck(e->budgets[k] > e->budgets[k - 1], e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: budgets must increase strictly, got %" PetscInt_FMT " after %" PetscInt_FMT, e->budgets[k], e->budgets[k - 1]);
+  PetscCheck(e->edge > e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_edge = %g is not allowed: must be > W0 = %g", (double)e->edge, (double)e->W0);
+  PetscCheck(e->exact_Wmin < e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_exact_Wmin = %g is not allowed: must be < W0 = %g", (double)e->exact_Wmin, (double)e->W0);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeSetUp(OdEscape e)
+{
+  PetscFunctionBegin;
+  if (!e->W0_set) PetscCall(OdLandscapeFindMinimum(e->landscape, OD_LANDSCAPE_MEAN, e->W0_guess, &e->W0));
+  if (!e->edge_set) PetscCall(OdLandscapeFindBarrierRight(e->landscape, OD_LANDSCAPE_MEAN, e->W0, &e->edge));
+  if (!e->exact_Wmin_set) e->exact_Wmin = e->W0 - 2 * (e->edge - e->W0);
+  PetscCall(Validate(e));
+  e->max_budget = e->budgets[e->nbudgets - 1];
+  PetscCall(PetscMalloc1(e->T_num, &e->T));
+  for (PetscInt i = 0; i < e->T_num; i++) {
+    const PetscReal f = e->T_num > 1 ? (PetscReal)i / (e->T_num - 1) : 0;
+    e->T[i] = e->T_log ? e->T_min * pow(e->T_max / e->T_min, f) : e->T_min + f * (e->T_max - e->T_min);
+  }
+  /* record: MC = escaped counts per budget, histogram, sum of log10 steps, escaped count;
+             exact = probability per budget */
+  e->reclen = e->method == OD_ESCAPE_MC ? e->nbudgets + e->hist_bins + 2 : e->nbudgets;
+  const PetscInt nchunks = e->method == OD_ESCAPE_MC ? (e->walkers + e->chunk - 1) / e->chunk : 1;
+  PetscCall(OdSweepSetSizes(e->sweep, e->T_num, nchunks, e->reclen));
+  {
+    char ckpt[PETSC_MAX_PATH_LEN + 8];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", OdOutputGetPath(e->output));
+    PetscCall(OdSweepSetCheckpointPath(e->sweep, ckpt));
+  }
+  PetscCall(OdSweepSetLabel(e->sweep, "escape"));
+  PetscCall(OdSweepSetUp(e->sweep));
+  PetscCall(OdSweepGetSlice(e->sweep, &e->first, &e->count, &e->K, &e->N));
+  PetscCall(PetscCalloc1(e->count * e->reclen, &e->record));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeGetPit(OdEscape e, PetscReal *W0, PetscReal *edge)
+{
+  PetscFunctionBegin;
+  *W0 = e->W0;
+  *edge = e->edge;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- Monte Carlo kernel ---------------- */
+
+/* Gradient of datapoint j for the Gaussian family, inlined for the hot loop. */
+typedef struct {
+  PetscInt J;
+  PetscInt start[OD_LANDSCAPE_MAX_DATA + 1];
+  PetscReal ab2[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], b[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], c[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS];
+} GaussTable;
+
+static void GaussTableFill(OdLandscape ls, GaussTable *t)
+{
+  t->J = OdLandscapeGetNumData(ls);
+  t->start[0] = 0;
+  for (PetscInt j = 0; j < t->J; j++) {
+    PetscInt n;
+    const PetscReal *a, *b, *c;
+    OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
+    for (PetscInt k = 0; k < n; k++) {
+      t->ab2[t->start[j] + k] = 2 * a[k] * b[k];
+      t->b[t->start[j] + k] = b[k];
+      t->c[t->start[j] + k] = c[k];
+    }
+    t->start[j + 1] = t->start[j] + n;
+  }
+}
+
+static inline PetscReal GaussGrad(const GaussTable *t, uint32_t j, PetscReal W)
+{
+  PetscReal g = 0;
+  for (PetscInt k = t->start[j]; k < t->start[j + 1]; k++) {
+    const PetscReal x = W - t->c[k];
+    g += t->ab2[k] * x * exp(-t->b[k] * x * x);
+  }
+  return g;
+}
+
+void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  const PetscBool gauss = OdLandscapeGetFamily(pb->landscape) == OD_LANDSCAPE_GAUSS;
+  const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
+  const PetscReal T = pb->T, edge = pb->edge;
+  GaussTable table;
+  if (gauss) GaussTableFill(pb->landscape, &table);
+  for (PetscInt w = w_begin; w < w_end; w++) {
+    PetscReal W = pb->W0;
+    PetscInt hit = 0;
+    uint32_t words[4];
+    for (PetscInt s = 0; s < pb->max_steps; s++) {
+      if ((s & 3) == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(s >> 2), 0), words);
+      const uint32_t j = OdRngIndexFromWord(words[s & 3], J);
+      W -= T * (gauss ? GaussGrad(&table, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W));
+      if (W > edge) {
+        hit = s + 1;
+        break;
+      }
+    }
+    steps[w - w_begin] = hit;
+  }
+}
+
+/* ---------------- sweep units ---------------- */
+
+static PetscInt HistBin(PetscInt step, PetscInt max_steps, PetscInt nbins)
+{
+  if (max_steps <= 1) return 0;
+  PetscInt b = (PetscInt)(log10((double)step) / log10((double)max_steps) * nbins);
+  return PetscMin(PetscMax(b, 0), nbins - 1);
+}
+
+static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+{
+  OdEscape e = (OdEscape)ctx;
+  PetscInt *steps;
+  const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
+  const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
+  PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(w1 - w0, &steps));
+  OdEscapeFirstPassage(&pb, &rng, (uint32_t)point, w0, w1, steps);
+  for (PetscInt i = 0; i < w1 - w0; i++) {
+    if (!steps[i]) continue;
+    for (PetscInt k = 0; k < e->nbudgets; k++) counts[k] += steps[i] <= e->budgets[k];
+    hist[HistBin(steps[i], e->max_budget, e->hist_bins)] += 1;
+    *sumlog += log10((double)steps[i]);
+    *nesc += 1;
+  }
+  PetscCall(PetscFree(steps));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UnitExact(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+{
+  OdEscape e = (OdEscape)ctx;
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
+  PetscFunctionBegin;
+  (void)chunk;
+  PetscCall(OdEscapeExact(&pb, e->exact_Wmin, e->exact_n, e->nbudgets, e->budgets, rec));
+  PetscFunctionReturn(0);
+}
+
+PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end)
+{
+  PetscReal W = W_start;
+  for (PetscInt k = 1; k <= max_steps; k++) {
+    W -= T * OdLandscapeGrad(ls, j, W);
+    if (W > edge) {
+      *W_end = W;
+      return k;
+    }
+  }
+  *W_end = W;
+  return -1;
+}
+
+/* ---------------- output ---------------- */
+
+static PetscErrorCode WriteOutput(OdEscape e)
+{
+  const PetscInt nT = e->count, nS = e->nbudgets, nb = e->hist_bins, J = OdLandscapeGetNumData(e->landscape);
+  PetscReal *p, *lo, *hi, *hist, *meanlog, *edges, *csteps_W, *cp, *Ts, *budgets_r;
+  int64_t *csteps, *cdata, *steps64;
+  char desc[4096];
+  OdOutput out = e->output;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc5(nT * nS, &p, nT * nS, &lo, nT * nS, &hi, nT * nb, &hist, nT, &meanlog));
+  PetscCall(PetscMalloc5(nb + 1, &edges, nT, &csteps_W, nT * nS, &cp, nT, &Ts, nS, &budgets_r));
+  PetscCall(PetscMalloc3(nT, &csteps, nT, &cdata, nS, &steps64));
+  for (PetscInt i = 0; i < nT; i++) {
+    const PetscReal *rec = e->record + i * e->reclen;
+    Ts[i] = e->T[e->first + i];
+    for (PetscInt k = 0; k < nS; k++) {
+      if (e->method == OD_ESCAPE_MC) {
+        p[i * nS + k] = rec[k] / e->walkers;
+        OdWilsonInterval(rec[k], (double)e->walkers, OD_Z95, &lo[i * nS + k], &hi[i * nS + k]);
+      } else {
+        p[i * nS + k] = lo[i * nS + k] = hi[i * nS + k] = rec[k];
+      }
+    }
+    if (e->method == OD_ESCAPE_MC) {
+      for (PetscInt b = 0; b < nb; b++) hist[i * nb + b] = rec[nS + b];
+      const PetscReal nesc = rec[nS + nb + 1];
+      meanlog[i] = nesc > 0 ? rec[nS + nb] / nesc : NAN;
+    }
+    /* consecutive-steps model: the datapoint that needs the fewest steps */
+    csteps[i] = -1, cdata[i] = -1, csteps_W[i] = NAN;
+    for (PetscInt j = 0; j < J; j++) {
+      PetscReal Wend;
+      PetscInt k = OdEscapeConsecutiveSteps(e->landscape, j, Ts[i], e->W0, e->edge, OD_ESCAPE_CONSECUTIVE_MAX, &Wend);
+      if (k > 0 && (csteps[i] < 0 || k < csteps[i])) csteps[i] = k, cdata[i] = j, csteps_W[i] = Wend;
+    }
+    for (PetscInt k = 0; k < nS; k++) cp[i * nS + k] = csteps[i] > 0 ? OdRunProbability(csteps[i], e->budgets[k], 1.0 / J) : 0;
+  }
+  for (PetscInt b = 0; b <= nb; b++) edges[b] = pow((double)e->max_budget, (double)b / nb);
+  for (PetscInt k = 0; k < nS; k++) steps64[k] = e->budgets[k], budgets_r[k] = (PetscReal)e->budgets[k];
+
+  PetscCall(OdOutputOpen(out, "escape", e->seed));
+  PetscCall(OdOutputSetSweep(out, e->K, e->N, e->first, e->count, e->T_num));
+  PetscCall(OdOutputCreateGroup(out, "/escape"));
+  const hsize_t dT[1] = {(hsize_t)nT}, dS[1] = {(hsize_t)nS}, dTS[2] = {(hsize_t)nT, (hsize_t)nS}, dTB[2] = {(hsize_t)nT, (hsize_t)nb}, dE[1] = {(hsize_t)nb + 1};
+  PetscCall(OdOutputWriteReal(out, "/escape/T", 1, dT, Ts, (OdDatasetInfo){"W^2/L", "learning rate (temperature) T of each sweep point", PETSC_TRUE}));
+  PetscCall(OdOutputWriteInt64(out, "/escape/steps", 1, dS, steps64, (OdDatasetInfo){"steps", "step budgets n", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/escape/p_escape", 2, dTS, p, (OdDatasetInfo){"1", e->method == OD_ESCAPE_MC ? "fraction of walkers that escaped within n steps" : "exact escape probability within n steps (backward recursion)", PETSC_TRUE}));
+  PetscCall(OdOutputWriteReal(out, "/escape/ci_low", 2, dTS, lo, (OdDatasetInfo){"1", "lower end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE}));
+  PetscCall(OdOutputWriteReal(out, "/escape/ci_high", 2, dTS, hi, (OdDatasetInfo){"1", "upper end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE}));
+  if (e->method == OD_ESCAPE_MC) {
+    PetscCall(OdOutputWriteReal(out, "/escape/hist_edges", 1, dE, edges, (OdDatasetInfo){"steps", "log-spaced bin edges of the first-passage histogram", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/escape/hist_counts", 2, dTB, hist, (OdDatasetInfo){"walkers", "walkers whose first-passage step falls in each bin (step s in bin floor(nbins log s / log n_max))", PETSC_TRUE}));
+    PetscCall(OdOutputWriteReal(out, "/escape/mean_log10_steps", 1, dT, meanlog, (OdDatasetInfo){"log10(steps)", "mean of log10(first-passage step) over walkers that escaped within the largest budget (NaN if none)", PETSC_TRUE}));
+  }
+  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_steps", 1, dT, csteps, (OdDatasetInfo){"steps", "consecutive steps on one datapoint that take W from W0 past the edge (fewest over datapoints; -1: none)", PETSC_TRUE}));
+  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_datapoint", 1, dT, cdata, (OdDatasetInfo){"1", "the datapoint j of consecutive_steps", PETSC_TRUE}));
+  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_W", 1, dT, csteps_W, (OdDatasetInfo){"W", "W reached by the consecutive steps", PETSC_TRUE}));
+  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_p", 2, dTS, cp, (OdDatasetInfo){"1", "probability of at least one run of consecutive_steps draws of that datapoint within n steps", PETSC_TRUE}));
+  PetscCall(OdLandscapeDescribe(e->landscape, desc, sizeof desc));
+  PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
+  PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
+  PetscCall(OdOutputAttrString(out, "/escape", "method", method_names[e->method]));
+  PetscCall(OdOutputAttrReal(out, "/escape", "W0", e->W0));
+  PetscCall(OdOutputAttrReal(out, "/escape", "W_edge", e->edge));
+  PetscCall(OdOutputAttrInt(out, "/escape", "walkers", e->method == OD_ESCAPE_MC ? e->walkers : 0));
+  if (e->method == OD_ESCAPE_EXACT) {
+    PetscCall(OdOutputAttrInt(out, "/escape", "exact_n", e->exact_n));
+    PetscCall(OdOutputAttrReal(out, "/escape", "exact_Wmin", e->exact_Wmin));
+  }
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscCall(PetscFree5(p, lo, hi, hist, meanlog));
+  PetscCall(PetscFree5(edges, csteps_W, cp, Ts, budgets_r));
+  PetscCall(PetscFree3(csteps, cdata, steps64));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeRun(OdEscape e, PetscBool *interrupted)
+{
+  PetscFunctionBegin;
+  PetscCall(OdSweepRun(e->sweep, e->method == OD_ESCAPE_MC ? UnitMC : UnitExact, e, e->record, interrupted));
+  if (*interrupted) PetscFunctionReturn(0);
+  PetscCall(WriteOutput(e));
+  PetscCall(OdSweepRemoveCheckpoint(e->sweep));
+  e->done = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeView(OdEscape e, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "optdyn escape: landscape %s, W0 = %.6f, edge = %.6f, method %s", OdLandscapeGetName(e->landscape), (double)e->W0, (double)e->edge, method_names[e->method]));
+  if (e->method == OD_ESCAPE_MC) PetscCall(PetscViewerASCIIPrintf(viewer, ", %" PetscInt_FMT " walkers", e->walkers));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n%10s", "T"));
+  for (PetscInt k = 0; k < e->nbudgets; k++) PetscCall(PetscViewerASCIIPrintf(viewer, "   P(n=%-7" PetscInt_FMT ")", e->budgets[k]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  if (!e->done) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < e->count; i++) {
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%10.5f", (double)e->T[e->first + i]));
+    for (PetscInt k = 0; k < e->nbudgets; k++) {
+      const PetscReal v = e->record[i * e->reclen + k];
+      PetscCall(PetscViewerASCIIPrintf(viewer, "   %-13.4f", (double)(e->method == OD_ESCAPE_MC ? v / e->walkers : v)));
+    }
+    PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(e->output)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEscapeCommand(MPI_Comm comm)
+{
+  OdEscape e;
+  PetscBool help, interrupted;
+  PetscFunctionBegin;
+  PetscCall(OdEscapeCreate(comm, &e));
+  PetscCall(OdEscapeSetFromOptions(e));
+  PetscCall(OdOptionsHelpRequested(&help));
+  if (!help) {
+    PetscCall(OdOptionsCheckUnused(comm));
+    PetscCall(OdEscapeSetUp(e));
+    PetscCall(OdEscapeRun(e, &interrupted));
+    PetscCall(OdEscapeView(e, PETSC_VIEWER_STDOUT_(comm)));
+  }
+  PetscCall(OdEscapeDestroy(&e));
+  PetscFunctionReturn(0);
+}
