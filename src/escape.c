@@ -129,9 +129,9 @@ PetscErrorCode OdEscapeSetUp(OdEscape e)
     const PetscReal f = e->T_num > 1 ? (PetscReal)i / (e->T_num - 1) : 0;
     e->T[i] = e->T_log ? e->T_min * pow(e->T_max / e->T_min, f) : e->T_min + f * (e->T_max - e->T_min);
   }
-  /* record: MC = escaped counts per budget, histogram, sum of log10 steps, escaped count;
-             exact = probability per budget */
-  e->reclen = e->method == OD_ESCAPE_MC ? e->nbudgets + e->hist_bins + 2 : e->nbudgets;
+  /* record: MC = escaped counts per budget, histogram, sum of log10 steps, escaped count,
+             SGD steps simulated; exact = probability per budget */
+  e->reclen = e->method == OD_ESCAPE_MC ? e->nbudgets + e->hist_bins + 3 : e->nbudgets;
   const PetscInt nchunks = e->method == OD_ESCAPE_MC ? (e->walkers + e->chunk - 1) / e->chunk : 1;
   PetscCall(OdSweepSetSizes(e->sweep, e->T_num, nchunks, e->reclen));
   {
@@ -180,37 +180,98 @@ static void GaussTableFill(OdLandscape ls, GaussTable *t)
   }
 }
 
+/*
+ * exp for the hot loop: Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-13 Taylor
+ * polynomial (truncation < 5e-18 relative) and an exponent-bit scale. Accurate to ~1 ulp,
+ * plain arithmetic (so it pipelines and is deterministic on every rank), and arguments below
+ * -700 return 0, which is below anything that can change W - T g at double precision here.
+ */
+static inline PetscReal FastExp(PetscReal x)
+{
+  if (x < -700.0) return 0.0;
+  const PetscReal ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10, inv_ln2 = 1.44269504088896338700e+00;
+  const PetscReal shifter = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
+  const PetscReal kd = (x * inv_ln2 + shifter) - shifter;
+  const PetscReal r = (x - kd * ln2_hi) - kd * ln2_lo;
+  PetscReal p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  union {
+    double d;
+    int64_t i;
+  } scale;
+  scale.i = (int64_t)(1023 + (int64_t)kd) << 52; /* kd >= -1010 here, so 2^kd is normal */
+  return p * scale.d;
+}
+
 static inline PetscReal GaussGrad(const GaussTable *t, uint32_t j, PetscReal W)
 {
   PetscReal g = 0;
   for (PetscInt k = t->start[j]; k < t->start[j + 1]; k++) {
     const PetscReal x = W - t->c[k];
-    g += t->ab2[k] * x * exp(-t->b[k] * x * x);
+    g += t->ab2[k] * x * FastExp(-t->b[k] * x * x);
   }
   return g;
 }
+
+/* One walker in flight: a lane of the interleaved kernel. */
+typedef struct {
+  PetscReal W;
+  PetscInt walker, step;
+  uint32_t words[4];
+} Lane;
+
+/* Independent walkers are advanced in interleaved lanes so that the CPU overlaps their
+   dependency chains (each step of one walker needs the previous one); a lane whose walker
+   escaped or ran out of budget takes the next walker. A walker's trajectory does not depend
+   on its lane, so results are unchanged by the interleaving. */
+#define OD_ESCAPE_LANES 16
 
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
 {
   const PetscBool gauss = OdLandscapeGetFamily(pb->landscape) == OD_LANDSCAPE_GAUSS;
   const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
   const PetscReal T = pb->T, edge = pb->edge;
+  const PetscInt nmax = pb->max_steps;
   GaussTable table;
+  Lane lane[OD_ESCAPE_LANES];
+  PetscInt next = w_begin, live = 0;
   if (gauss) GaussTableFill(pb->landscape, &table);
-  for (PetscInt w = w_begin; w < w_end; w++) {
-    PetscReal W = pb->W0;
-    PetscInt hit = 0;
-    uint32_t words[4];
-    for (PetscInt s = 0; s < pb->max_steps; s++) {
-      if ((s & 3) == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(s >> 2), 0), words);
-      const uint32_t j = OdRngIndexFromWord(words[s & 3], J);
-      W -= T * (gauss ? GaussGrad(&table, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W));
-      if (W > edge) {
-        hit = s + 1;
-        break;
+  for (int l = 0; l < OD_ESCAPE_LANES; l++) {
+    lane[l].walker = next < w_end ? next++ : -1;
+    lane[l].W = pb->W0;
+    lane[l].step = 0;
+    live += lane[l].walker >= 0;
+  }
+  while (live > 0) {
+    for (int l = 0; l < OD_ESCAPE_LANES; l++) {
+      Lane *ln = &lane[l];
+      if (ln->walker < 0) continue;
+      const PetscInt s = ln->step;
+      if ((s & 3) == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)ln->walker, (uint32_t)(s >> 2), 0), ln->words);
+      const uint32_t j = OdRngIndexFromWord(ln->words[s & 3], J);
+      ln->W -= T * (gauss ? GaussGrad(&table, j, ln->W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, ln->W));
+      ln->step = s + 1;
+      const PetscBool escaped = ln->W > edge;
+      if (escaped || ln->step == nmax) {
+        steps[ln->walker - w_begin] = escaped ? ln->step : 0;
+        ln->walker = next < w_end ? next++ : -1;
+        ln->W = pb->W0;
+        ln->step = 0;
+        live -= ln->walker < 0;
       }
     }
-    steps[w - w_begin] = hit;
   }
 }
 
@@ -230,11 +291,12 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
   const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
   const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
   const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
-  PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1;
+  PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(w1 - w0, &steps));
   OdEscapeFirstPassage(&pb, &rng, (uint32_t)point, w0, w1, steps);
   for (PetscInt i = 0; i < w1 - w0; i++) {
+    *work += steps[i] ? steps[i] : e->max_budget;
     if (!steps[i]) continue;
     for (PetscInt k = 0; k < e->nbudgets; k++) counts[k] += steps[i] <= e->budgets[k];
     hist[HistBin(steps[i], e->max_budget, e->hist_bins)] += 1;
@@ -274,13 +336,13 @@ PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, Petsc
 static PetscErrorCode WriteOutput(OdEscape e)
 {
   const PetscInt nT = e->count, nS = e->nbudgets, nb = e->hist_bins, J = OdLandscapeGetNumData(e->landscape);
-  PetscReal *p, *lo, *hi, *hist, *meanlog, *edges, *csteps_W, *cp, *Ts, *budgets_r;
+  PetscReal *p, *lo, *hi, *hist, *meanlog, *edges, *csteps_W, *cp, *Ts, *work;
   int64_t *csteps, *cdata, *steps64;
   char desc[4096];
   OdOutput out = e->output;
   PetscFunctionBegin;
   PetscCall(PetscMalloc5(nT * nS, &p, nT * nS, &lo, nT * nS, &hi, nT * nb, &hist, nT, &meanlog));
-  PetscCall(PetscMalloc5(nb + 1, &edges, nT, &csteps_W, nT * nS, &cp, nT, &Ts, nS, &budgets_r));
+  PetscCall(PetscMalloc5(nb + 1, &edges, nT, &csteps_W, nT * nS, &cp, nT, &Ts, nT, &work));
   PetscCall(PetscMalloc3(nT, &csteps, nT, &cdata, nS, &steps64));
   for (PetscInt i = 0; i < nT; i++) {
     const PetscReal *rec = e->record + i * e->reclen;
@@ -297,6 +359,7 @@ static PetscErrorCode WriteOutput(OdEscape e)
       for (PetscInt b = 0; b < nb; b++) hist[i * nb + b] = rec[nS + b];
       const PetscReal nesc = rec[nS + nb + 1];
       meanlog[i] = nesc > 0 ? rec[nS + nb] / nesc : NAN;
+      work[i] = rec[nS + nb + 2];
     }
     /* consecutive-steps model: the datapoint that needs the fewest steps */
     csteps[i] = -1, cdata[i] = -1, csteps_W[i] = NAN;
@@ -308,7 +371,7 @@ static PetscErrorCode WriteOutput(OdEscape e)
     for (PetscInt k = 0; k < nS; k++) cp[i * nS + k] = csteps[i] > 0 ? OdRunProbability(csteps[i], e->budgets[k], 1.0 / J) : 0;
   }
   for (PetscInt b = 0; b <= nb; b++) edges[b] = pow((double)e->max_budget, (double)b / nb);
-  for (PetscInt k = 0; k < nS; k++) steps64[k] = e->budgets[k], budgets_r[k] = (PetscReal)e->budgets[k];
+  for (PetscInt k = 0; k < nS; k++) steps64[k] = e->budgets[k];
 
   PetscCall(OdOutputOpen(out, "escape", e->seed));
   PetscCall(OdOutputSetSweep(out, e->K, e->N, e->first, e->count, e->T_num));
@@ -322,6 +385,7 @@ static PetscErrorCode WriteOutput(OdEscape e)
   if (e->method == OD_ESCAPE_MC) {
     PetscCall(OdOutputWriteReal(out, "/escape/hist_edges", 1, dE, edges, (OdDatasetInfo){"steps", "log-spaced bin edges of the first-passage histogram", PETSC_FALSE}));
     PetscCall(OdOutputWriteReal(out, "/escape/hist_counts", 2, dTB, hist, (OdDatasetInfo){"walkers", "walkers whose first-passage step falls in each bin (step s in bin floor(nbins log s / log n_max))", PETSC_TRUE}));
+    PetscCall(OdOutputWriteReal(out, "/escape/walker_steps", 1, dT, work, (OdDatasetInfo){"steps", "SGD steps simulated at each T (escaped walkers stop costing work)", PETSC_TRUE}));
     PetscCall(OdOutputWriteReal(out, "/escape/mean_log10_steps", 1, dT, meanlog, (OdDatasetInfo){"log10(steps)", "mean of log10(first-passage step) over walkers that escaped within the largest budget (NaN if none)", PETSC_TRUE}));
   }
   PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_steps", 1, dT, csteps, (OdDatasetInfo){"steps", "consecutive steps on one datapoint that take W from W0 past the edge (fewest over datapoints; -1: none)", PETSC_TRUE}));
@@ -341,7 +405,7 @@ static PetscErrorCode WriteOutput(OdEscape e)
   }
   PetscCall(OdOutputClose(out, PETSC_TRUE));
   PetscCall(PetscFree5(p, lo, hi, hist, meanlog));
-  PetscCall(PetscFree5(edges, csteps_W, cp, Ts, budgets_r));
+  PetscCall(PetscFree5(edges, csteps_W, cp, Ts, work));
   PetscCall(PetscFree3(csteps, cdata, steps64));
   PetscFunctionReturn(0);
 }
@@ -363,14 +427,18 @@ PetscErrorCode OdEscapeView(OdEscape e, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "optdyn escape: landscape %s, W0 = %.6f, edge = %.6f, method %s", OdLandscapeGetName(e->landscape), (double)e->W0, (double)e->edge, method_names[e->method]));
   if (e->method == OD_ESCAPE_MC) PetscCall(PetscViewerASCIIPrintf(viewer, ", %" PetscInt_FMT " walkers", e->walkers));
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n%10s", "T"));
-  for (PetscInt k = 0; k < e->nbudgets; k++) PetscCall(PetscViewerASCIIPrintf(viewer, "   P(n=%-7" PetscInt_FMT ")", e->budgets[k]));
+  for (PetscInt k = 0; k < e->nbudgets; k++) {
+    char head[32];
+    snprintf(head, sizeof head, "P(n=%" PetscInt_FMT ")", e->budgets[k]);
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  %-14s", head));
+  }
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   if (!e->done) PetscFunctionReturn(0);
   for (PetscInt i = 0; i < e->count; i++) {
     PetscCall(PetscViewerASCIIPrintf(viewer, "%10.5f", (double)e->T[e->first + i]));
     for (PetscInt k = 0; k < e->nbudgets; k++) {
       const PetscReal v = e->record[i * e->reclen + k];
-      PetscCall(PetscViewerASCIIPrintf(viewer, "   %-13.4f", (double)(e->method == OD_ESCAPE_MC ? v / e->walkers : v)));
+      PetscCall(PetscViewerASCIIPrintf(viewer, "  %-14.4f", (double)(e->method == OD_ESCAPE_MC ? v / e->walkers : v)));
     }
     PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   }
