@@ -3,6 +3,8 @@
 #include <string.h>
 #include <petscsys.h>
 #include "optdyn/escape.h"
+#include "optdyn/fp.h"
+#include "optdyn/oscillator.h"
 #include "optdyn/version.h"
 
 typedef struct {
@@ -14,6 +16,8 @@ typedef struct {
 /* Every command: add one line here. */
 static const Command commands[] = {
   {"escape", OdEscapeCommand, "SGD escape probability from a local minimum vs learning rate (SPEC §2)"},
+  {"fp", OdFPCommand, "Fokker-Planck probability-current model of SGD on a distributed grid, vs Monte Carlo (SPEC §3)"},
+  {"oscillator", OdOscillatorCommand, "optimizers as damped oscillators: rate, damping ratio, regime over (eta, beta) grids (SPEC §7)"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
