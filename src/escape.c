@@ -156,71 +156,83 @@ PetscErrorCode OdEscapeGetPit(OdEscape e, PetscReal *W0, PetscReal *edge)
 
 /* ---------------- Monte Carlo kernel ---------------- */
 
-/* Gradient of datapoint j for the Gaussian family, inlined for the hot loop. */
+/*
+ * exp for the hot loop: x = (64k + i) ln2/64 + r with |r| <= ln2/128, exp(x) = 2^k * 2^(i/64) * p(r)
+ * where p is the degree-5 Taylor polynomial (truncation < 4e-17 relative) and 2^(i/64) comes
+ * from a 64-entry table. About 1 ulp, plain arithmetic with a short dependency chain (so the
+ * interleaved lanes overlap), deterministic on every rank. Arguments below -700 return 0,
+ * far below anything that can change W - T g at double precision.
+ */
 typedef struct {
-  PetscInt J;
-  PetscInt start[OD_LANDSCAPE_MAX_DATA + 1];
+  PetscReal two_i64[64]; /* 2^(i/64) */
+} ExpTable;
+
+static void ExpTableFill(ExpTable *t)
+{
+  for (int i = 0; i < 64; i++) t->two_i64[i] = exp2(i / 64.0);
+}
+
+static inline PetscReal FastExp(const ExpTable *t, PetscReal x)
+{
+  if (x < -700.0) return 0.0;
+  const PetscReal inv = 64 * 1.44269504088896338700e+00, ln2_hi = 6.93147180369123816490e-01 / 64, ln2_lo = 1.90821492927058770002e-10 / 64;
+  const PetscReal shifter = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
+  const PetscReal nd = (x * inv + shifter) - shifter;
+  const PetscReal r = (x - nd * ln2_hi) - nd * ln2_lo;
+  const int64_t n = (int64_t)nd, k = n >> 6; /* floor division: n = 64 k + i */
+  const int i = (int)(n & 63);
+  const PetscReal r2 = r * r;
+  const PetscReal p = 1.0 + r + r2 * ((0.5 + r * (1.0 / 6)) + r2 * ((1.0 / 24) + r * (1.0 / 120)));
+  union {
+    double d;
+    int64_t i;
+  } scale;
+  scale.i = (int64_t)(1023 + k) << 52; /* k >= -1011 here, so 2^k is normal */
+  return p * t->two_i64[i] * scale.d;
+}
+
+/* Gradient of datapoint j for the Gaussian family, inlined for the hot loop. Every datapoint is
+   padded to the same number of terms with zero-amplitude terms appended after its own, so the
+   term loop has a fixed trip count and no branch depends on the random datapoint (a
+   mispredicted branch per step would stall the interleaved lanes). Adding the exact zeros of
+   the padding terms leaves g unchanged bit for bit. */
+typedef struct {
+  ExpTable exp;
+  PetscInt J, nterms;
   PetscReal ab2[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], b[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], c[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS];
 } GaussTable;
 
 static void GaussTableFill(OdLandscape ls, GaussTable *t)
 {
+  ExpTableFill(&t->exp);
   t->J = OdLandscapeGetNumData(ls);
-  t->start[0] = 0;
+  t->nterms = 0;
   for (PetscInt j = 0; j < t->J; j++) {
     PetscInt n;
     const PetscReal *a, *b, *c;
     OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
-    for (PetscInt k = 0; k < n; k++) {
-      t->ab2[t->start[j] + k] = 2 * a[k] * b[k];
-      t->b[t->start[j] + k] = b[k];
-      t->c[t->start[j] + k] = c[k];
-    }
-    t->start[j + 1] = t->start[j] + n;
+    t->nterms = PetscMax(t->nterms, n);
   }
-}
-
-/*
- * exp for the hot loop: Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-13 Taylor
- * polynomial (truncation < 5e-18 relative) and an exponent-bit scale. Accurate to ~1 ulp,
- * plain arithmetic (so it pipelines and is deterministic on every rank), and arguments below
- * -700 return 0, which is below anything that can change W - T g at double precision here.
- */
-static inline PetscReal FastExp(PetscReal x)
-{
-  if (x < -700.0) return 0.0;
-  const PetscReal ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10, inv_ln2 = 1.44269504088896338700e+00;
-  const PetscReal shifter = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
-  const PetscReal kd = (x * inv_ln2 + shifter) - shifter;
-  const PetscReal r = (x - kd * ln2_hi) - kd * ln2_lo;
-  PetscReal p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  union {
-    double d;
-    int64_t i;
-  } scale;
-  scale.i = (int64_t)(1023 + (int64_t)kd) << 52; /* kd >= -1010 here, so 2^kd is normal */
-  return p * scale.d;
+  for (PetscInt j = 0; j < t->J; j++) {
+    PetscInt n;
+    const PetscReal *a, *b, *c;
+    OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
+    for (PetscInt k = 0; k < t->nterms; k++) {
+      const PetscInt at = j * t->nterms + k;
+      t->ab2[at] = k < n ? 2 * a[k] * b[k] : 0;
+      t->b[at] = k < n ? b[k] : 1;
+      t->c[at] = k < n ? c[k] : 0;
+    }
+  }
 }
 
 static inline PetscReal GaussGrad(const GaussTable *t, uint32_t j, PetscReal W)
 {
   PetscReal g = 0;
-  for (PetscInt k = t->start[j]; k < t->start[j + 1]; k++) {
+  const PetscInt k0 = (PetscInt)j * t->nterms;
+  for (PetscInt k = k0; k < k0 + t->nterms; k++) {
     const PetscReal x = W - t->c[k];
-    g += t->ab2[k] * x * FastExp(-t->b[k] * x * x);
+    g += t->ab2[k] * x * FastExp(&t->exp, -t->b[k] * x * x);
   }
   return g;
 }
@@ -233,10 +245,17 @@ typedef struct {
 } Lane;
 
 /* Independent walkers are advanced in interleaved lanes so that the CPU overlaps their
-   dependency chains (each step of one walker needs the previous one); a lane whose walker
-   escaped or ran out of budget takes the next walker. A walker's trajectory does not depend
-   on its lane, so results are unchanged by the interleaving. */
+   dependency chains (each step of one walker needs the previous one). Lanes move in lockstep
+   through blocks of 4 steps, one Philox call per lane and block, so no branch depends on a
+   lane's phase; a lane whose walker escaped or ran out of budget idles to the end of the block
+   and then takes the next walker. A walker's trajectory never depends on its lane, so the
+   results are those of walking each walker alone. */
 #define OD_ESCAPE_LANES 16
+
+static inline PetscReal DatapointGrad(const OdEscapeProblem *pb, const GaussTable *table, PetscBool gauss, uint32_t j, PetscReal W)
+{
+  return gauss ? GaussGrad(table, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W);
+}
 
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
 {
@@ -246,30 +265,35 @@ void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t 
   const PetscInt nmax = pb->max_steps;
   GaussTable table;
   Lane lane[OD_ESCAPE_LANES];
-  PetscInt next = w_begin, live = 0;
+  PetscInt next = w_begin, live = OD_ESCAPE_LANES;
   if (gauss) GaussTableFill(pb->landscape, &table);
-  for (int l = 0; l < OD_ESCAPE_LANES; l++) {
-    lane[l].walker = next < w_end ? next++ : -1;
-    lane[l].W = pb->W0;
-    lane[l].step = 0;
-    live += lane[l].walker >= 0;
-  }
+  for (int l = 0; l < OD_ESCAPE_LANES; l++) lane[l].walker = -1;
   while (live > 0) {
+    /* block start: refill idle lanes, draw 4 steps' words for every lane */
+    live = 0;
     for (int l = 0; l < OD_ESCAPE_LANES; l++) {
       Lane *ln = &lane[l];
-      if (ln->walker < 0) continue;
-      const PetscInt s = ln->step;
-      if ((s & 3) == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)ln->walker, (uint32_t)(s >> 2), 0), ln->words);
-      const uint32_t j = OdRngIndexFromWord(ln->words[s & 3], J);
-      ln->W -= T * (gauss ? GaussGrad(&table, j, ln->W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, ln->W));
-      ln->step = s + 1;
-      const PetscBool escaped = ln->W > edge;
-      if (escaped || ln->step == nmax) {
-        steps[ln->walker - w_begin] = escaped ? ln->step : 0;
-        ln->walker = next < w_end ? next++ : -1;
+      if (ln->walker < 0 && next < w_end) {
+        ln->walker = next++;
         ln->W = pb->W0;
         ln->step = 0;
-        live -= ln->walker < 0;
+      }
+      if (ln->walker < 0) continue;
+      live++;
+      OdRngWords(rng, OdCounterMake(point, (uint32_t)ln->walker, (uint32_t)(ln->step >> 2), 0), ln->words);
+    }
+    for (int q = 0; q < 4; q++) {
+      for (int l = 0; l < OD_ESCAPE_LANES; l++) {
+        Lane *ln = &lane[l];
+        if (ln->walker < 0) continue;
+        const uint32_t j = OdRngIndexFromWord(ln->words[q], J);
+        ln->W -= T * DatapointGrad(pb, &table, gauss, j, ln->W);
+        ln->step++;
+        const PetscBool escaped = ln->W > edge;
+        if (escaped || ln->step == nmax) {
+          steps[ln->walker - w_begin] = escaped ? ln->step : 0;
+          ln->walker = -1;
+        }
       }
     }
   }
