@@ -3,7 +3,9 @@
 #include <string.h>
 #include <petscsys.h>
 #include "optdyn/escape.h"
+#include "optdyn/es.h"
 #include "optdyn/fp.h"
+#include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/version.h"
 
@@ -17,6 +19,8 @@ typedef struct {
 static const Command commands[] = {
   {"escape", OdEscapeCommand, "SGD escape probability from a local minimum vs learning rate (SPEC §2)"},
   {"fp", OdFPCommand, "Fokker-Planck probability-current model of SGD on a distributed grid, vs Monte Carlo (SPEC §3)"},
+  {"op", OdOpCommand, "measuring optimization: finite-state optimizing strength, Comp/Op landscapes on thermostats and Lorenz (SPEC §5)"},
+  {"es", OdEsCommand, "parallel evolution strategies / variational optimization with shared-seed perturbations (SPEC §4)"},
   {"oscillator", OdOscillatorCommand, "optimizers as damped oscillators: rate, damping ratio, regime over (eta, beta) grids (SPEC §7)"},
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);

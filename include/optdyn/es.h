@@ -1,0 +1,60 @@
+/**
+ * @file es.h
+ * @brief `optdyn es`: parallel evolution strategies and variational optimization (SPEC §4).
+ *
+ * Minimizes f(w), w in R^d, with a Gaussian search distribution N(mu, Sigma):
+ *  - ES (Algorithm 1 of the source): Sigma = sigma^2 I fixed (or on a schedule),
+ *    grad_mu ~ 1/(N sigma) sum_n f(mu + sigma eps_n) eps_n;
+ *  - VO (Algorithm 2): also sigma is learned, by the search gradient of the variational
+ *    upper bound U(theta) = E_p[f]; univariate / isotropic / separable Gaussians;
+ *    regular gradients (in (mu, sigma^2)) or natural gradients (inverse Fisher, in
+ *    (mu, log sigma), so sigma stays positive).
+ *  Antithetic sampling, centered-rank fitness shaping, baseline subtraction, and SGD /
+ *  momentum / Adam (with weight decay) on the search gradient.
+ *
+ * Parallel protocol: perturbation n of generation g is eps at RNG coordinates
+ * (seed, stream OD_STREAM_ES; counter (g, n or n/2, component/4, run << 16)); rank r evaluates
+ * a contiguous block of the N perturbations; ONE MPI_Allgatherv of the N scalar fitnesses
+ * per generation is the only communication in the loop (plus a checksum allreduce every
+ * -es_check_interval generations, which also carries the stop-signal flag); every rank then
+ * rebuilds all perturbations and applies the identical update, summing in perturbation
+ * order, so mu and sigma are bitwise identical on all ranks and for any rank count.
+ */
+#pragma once
+#include <petscsys.h>
+#include "optdyn/rng.h"
+#include "optdyn/es_objective.h"
+
+typedef struct _n_OdEs *OdEs;
+
+PetscErrorCode OdEsCreate(MPI_Comm comm, OdEs *es);
+PetscErrorCode OdEsDestroy(OdEs *es);
+/** Read every -es_ option, -seed, -o, -quiet, -restart. Fails on bad values before any output. */
+PetscErrorCode OdEsSetFromOptions(OdEs es);
+PetscErrorCode OdEsSetUp(OdEs es);
+/** Run the generations (and write the output file unless *interrupted). */
+PetscErrorCode OdEsRun(OdEs es, PetscBool *interrupted);
+PetscErrorCode OdEsView(OdEs es, PetscViewer viewer);
+/** The whole `optdyn es` command. */
+PetscErrorCode OdEsCommand(MPI_Comm comm);
+
+/** Current search mean (length d) and, after OdEsRun(), f at the final mean. */
+PetscErrorCode OdEsGetMean(OdEs es, PetscInt *d, const PetscReal **mu, PetscReal *f_mu);
+
+/** Build the ziggurat tables (done lazily; exposed for benchmarks). */
+void OdEsNoiseInit(void);
+/**
+ * Standard normals eps[0..n-1] = components c0..c0+n-1 of perturbation `index` of
+ * generation `gen` in replicate `run` (run < 65536). A pure function of its arguments and
+ * of the key of rng (seed, OD_STREAM_ES): any block split gives the same numbers.
+ */
+void OdEsNoise(const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, PetscInt c0, PetscInt n, PetscReal eps[]);
+
+/**
+ * One plain gradient estimate of U at (mu, sigma^2 I) with N samples of generation `gen`
+ * (serial; used by the variance study and the tests). Raw fitnesses, no shaping:
+ *   g_mu = 1/(N sigma) sum_n f(mu + sigma eps_n) eps_n,
+ *   g_var = 1/(2 N sigma^2) sum_n f(mu + sigma eps_n) (|eps_n|^2 - d)   (dU/dsigma^2).
+ * With antithetic, eps_{2k+1} = -eps_{2k} (N even). work has length d.
+ */
+PetscErrorCode OdEsEstimateGradient(OdEsObjective obj, const OdRng *rng, uint32_t gen, uint32_t run, const PetscReal mu[], PetscReal sigma, PetscInt N, PetscBool antithetic, PetscReal work[], PetscReal g_mu[], PetscReal *g_var);
