@@ -360,7 +360,7 @@ static PetscReal PhaseDistance(const OdOscProblem *pb, const OdOscState *s)
 
 /* One pass. If wbegin < 0: find where the run ends (*end). Otherwise run to `end` and measure
    the window [wbegin, end]. */
-static void MeasurePass(const OdOscProblem *pb, const OdOscHyper *hp, const PetscReal x0[], PetscInt max_steps, PetscReal tol, PetscInt wbegin, PetscInt *end, PetscBool *exact_zero, PetscReal *logD_begin, PetscReal *logD_end, PetscInt flips[], PetscInt pairs[], PetscReal proj_end[])
+static void MeasurePass(const OdOscProblem *pb, const OdOscHyper *hp, const PetscReal x0[], PetscInt max_steps, PetscReal tol, PetscInt wbegin, PetscInt *end, PetscBool *exact_zero, PetscReal *logD_begin, PetscReal *logD_end, PetscInt flips[], PetscInt pairs[], PetscReal proj_end[], PetscReal block[4])
 {
   const PetscBool homogeneous = pb->linear && (hp->type == OD_OSC_GD || hp->type == OD_OSC_MOMENTUM || hp->type == OD_OSC_NESTEROV);
   const PetscInt n = pb->dim, stop = wbegin < 0 ? max_steps : *end;
@@ -371,7 +371,14 @@ static void MeasurePass(const OdOscProblem *pb, const OdOscHyper *hp, const Pets
   OdOscStateInit(&s, n, x0);
   const PetscReal D0 = PhaseDistance(pb, &s), logD0 = log(D0);
   *exact_zero = PETSC_FALSE;
-  if (wbegin == 0) *logD_begin = logD0;
+  /* block averages of log D over the first and last quarter of the window: the
+     oscillating (underdamped) part of log D averages out over many periods */
+  const PetscInt q = wbegin >= 0 ? (*end - wbegin) / 4 : 0;
+  if (wbegin >= 0) block[0] = block[1] = block[2] = block[3] = 0;
+  if (wbegin == 0) {
+    *logD_begin = logD0;
+    if (q > 0) block[0] += logD0, block[1] += 0;
+  }
   for (PetscInt i = 0; i < n; i++) flips[i] = pairs[i] = 0, prevvalid[i] = PETSC_FALSE, proj_end[i] = 0;
   for (k = 1; k <= stop; k++) {
     OdOscStep(pb, hp, &s);
@@ -393,6 +400,8 @@ static void MeasurePass(const OdOscProblem *pb, const OdOscHyper *hp, const Pets
     const PetscReal logD = log(D) + scale_exp * M_LN2;
     if (wbegin >= 0) {
       if (k == wbegin) *logD_begin = logD;
+      if (q > 0 && k >= wbegin && k < wbegin + q) block[0] += logD, block[1] += k;
+      if (q > 0 && k > *end - q) block[2] += logD, block[3] += k;
       if (k >= wbegin) {
         PetscReal enorm = 0;
         for (PetscInt i = 0; i < n; i++) enorm += PetscSqr(s.x[i] - pb->xmin[i]);
@@ -420,11 +429,11 @@ PetscErrorCode OdOscMeasure(const OdOscProblem *pb, const OdOscHyper *hp, const 
 {
   PetscInt end = 0, flips[OD_OSC_MAXDIM], pairs[OD_OSC_MAXDIM];
   PetscBool zero;
-  PetscReal lb = NAN, le = NAN, proj[OD_OSC_MAXDIM];
+  PetscReal lb = NAN, le = NAN, proj[OD_OSC_MAXDIM], block[4] = {0, 0, 0, 0};
   PetscFunctionBegin;
   PetscCheck(max_steps >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "need at least 2 steps");
   PetscCall(PetscMemzero(ms, sizeof *ms));
-  MeasurePass(pb, hp, x0, max_steps, tol, -1, &end, &zero, &lb, &le, flips, pairs, proj);
+  MeasurePass(pb, hp, x0, max_steps, tol, -1, &end, &zero, &lb, &le, flips, pairs, proj, block);
   ms->steps = end;
   ms->window_begin = end / 2;
   if (end < 1) {
@@ -433,8 +442,13 @@ PetscErrorCode OdOscMeasure(const OdOscProblem *pb, const OdOscHyper *hp, const 
     for (PetscInt d = 0; d < pb->dim; d++) ms->regime_dir[d] = OD_OSC_UNDETERMINED, ms->flip_fraction[d] = NAN;
     PetscFunctionReturn(0);
   }
-  MeasurePass(pb, hp, x0, max_steps, tol, ms->window_begin, &end, &zero, &lb, &le, flips, pairs, proj);
-  ms->rate = zero ? 0 : exp((le - lb) / (end - ms->window_begin));
+  MeasurePass(pb, hp, x0, max_steps, tol, ms->window_begin, &end, &zero, &lb, &le, flips, pairs, proj, block);
+  {
+    const PetscInt q = (end - ms->window_begin) / 4;
+    if (zero) ms->rate = 0;
+    else if (q > 0) ms->rate = exp((block[2] - block[0]) / (block[3] - block[1])); /* equal block sizes: mean log D difference / center distance */
+    else ms->rate = exp((le - lb) / (end - ms->window_begin));
+  }
   ms->dominant = 0;
   for (PetscInt d = 0; d < pb->dim; d++) {
     ms->flip_fraction[d] = pairs[d] ? (PetscReal)flips[d] / pairs[d] : NAN;
