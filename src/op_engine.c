@@ -1,6 +1,8 @@
 /* The causal engine of `optdyn op`: worlds W, X, Y and the Comp/Op measure (SPEC §5).
    Systems with a difference-form step (OdOpDiffStepFn) carry X and Y as differences from W,
-   e = x − w, so that Comp stays accurate for perturbations far below w's rounding error. */
+   e = x − w, so that Comp stays accurate for perturbations far below w's rounding error,
+   and clamp A inside each step (at every Runge-Kutta stage). Without one, states are
+   stepped and differenced and A is clamped after each step. */
 #include <math.h>
 #include "optdyn/op.h"
 
@@ -20,10 +22,7 @@ void OdOpTrajectories(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[],
     PetscReal e[2 * OD_OP_MAX_VARS], en[2 * OD_OP_MAX_VARS];
     for (PetscInt i = 0; i < nv; i++) e[i] = dx[i], e[nv + i] = dy[i];
     for (PetscInt k = 0; k < nsteps; k++) {
-      sys->dstep(sys, k, w + k * nv, 2, e, w + (k + 1) * nv, en);
-      if (Clamped(c, k + 1))
-        for (PetscInt i = 0; i < nv; i++)
-          if (c->inA[i]) en[nv + i] = 0;
+      sys->dstep(sys, k, w + k * nv, 2, e, Clamped(c, k + 1) ? 1 : 2, c->inA, w + (k + 1) * nv, en);
       for (PetscInt i = 0; i < 2 * nv; i++) e[i] = en[i];
       for (PetscInt i = 0; i < nv; i++) dx[(k + 1) * nv + i] = e[i], dy[(k + 1) * nv + i] = e[nv + i];
     }
@@ -60,11 +59,7 @@ void OdOpFinal(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[], PetscI
   if (sys->dstep) {
     for (PetscInt k = 0; k < nsteps; k++) {
       const int nxt = 1 - cur;
-      sys->dstep(sys, k, w[cur], ne, e[cur], w[nxt], e[nxt]);
-      if (Clamped(c, k + 1))
-        for (PetscInt j = ndelta; j < ne; j++)
-          for (PetscInt i = 0; i < nv; i++)
-            if (c->inA[i]) e[nxt][j * nv + i] = 0;
+      sys->dstep(sys, k, w[cur], ne, e[cur], Clamped(c, k + 1) ? ndelta : ne, c->inA, w[nxt], e[nxt]);
       cur = nxt;
     }
   } else {

@@ -42,8 +42,17 @@ static inline void DF(PetscReal sg, PetscReal be, PetscReal rho, const PetscReal
   d[2] = e[0] * w[1] + w[0] * e[1] + e[0] * e[1] - be * e[2];
 }
 
-/* W advanced exactly as Step() does; the differences follow the same stages. */
-static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscReal wout[], PetscReal eout[])
+/* zero the clamped components of a stage difference */
+static inline void Mask(PetscBool on, const PetscBool inA[], PetscReal u[3])
+{
+  if (!on) return;
+  for (int i = 0; i < 3; i++)
+    if (inA[i]) u[i] = 0;
+}
+
+/* W advanced exactly as Step() does; the differences follow the same stages, with the
+   clamped variables of Y held at W's stage values (difference 0). */
+static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscInt clamp_from, const PetscBool inA[], PetscReal wout[], PetscReal eout[])
 {
   const PetscReal sg = s->par[SIGMA], be = s->par[BETA], rho = s->par[RHO], h = s->dt;
   PetscReal k1[3], k2[3], k3[3], k4[3], t2[3], t3[3], t4[3];
@@ -55,6 +64,7 @@ static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[]
       PetscReal d1[3];
       DF(sg, be, rho, w, e + 3 * j, d1);
       for (int i = 0; i < 3; i++) eout[3 * j + i] = e[3 * j + i] + h * d1[i];
+      Mask((PetscBool)(j >= clamp_from), inA, eout + 3 * j);
     }
     return;
   }
@@ -68,14 +78,19 @@ static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[]
   for (PetscInt j = 0; j < ne; j++) {
     const PetscReal *ej = e + 3 * j;
     PetscReal d1[3], d2[3], d3[3], d4[3], u[3];
+    const PetscBool cl = (PetscBool)(j >= clamp_from);
     DF(sg, be, rho, w, ej, d1);
     for (int i = 0; i < 3; i++) u[i] = ej[i] + 0.5 * h * d1[i];
+    Mask(cl, inA, u);
     DF(sg, be, rho, t2, u, d2);
     for (int i = 0; i < 3; i++) u[i] = ej[i] + 0.5 * h * d2[i];
+    Mask(cl, inA, u);
     DF(sg, be, rho, t3, u, d3);
     for (int i = 0; i < 3; i++) u[i] = ej[i] + h * d3[i];
+    Mask(cl, inA, u);
     DF(sg, be, rho, t4, u, d4);
     for (int i = 0; i < 3; i++) eout[3 * j + i] = ej[i] + h / 6 * (d1[i] + 2 * d2[i] + 2 * d3[i] + d4[i]);
+    Mask(cl, inA, eout + 3 * j);
   }
 }
 

@@ -26,7 +26,7 @@ static void Step(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal in[]
   out[1] = in[1] - s->dt * Therm(s, in[0]);
 }
 
-static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscReal wout[], PetscReal eout[])
+static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscInt clamp_from, const PetscBool inA[], PetscReal wout[], PetscReal eout[])
 {
   const PetscReal th = Therm(s, w[0]);
   Step(s, k, w, wout);
@@ -38,6 +38,10 @@ static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[]
     else dth = Therm(s, w[0] + eT) - th;
     eout[2 * j] = eR;
     eout[2 * j + 1] = eR - s->dt * dth;
+    if (j >= clamp_from) {
+      if (inA[0]) eout[2 * j] = 0;
+      if (inA[1]) eout[2 * j + 1] = 0;
+    }
   }
 }
 

@@ -16,12 +16,16 @@ static void Step(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal in[]
   if (s->par[F_AMP] != 0) out[1] += dt * s->par[F_AMP] * sin(2 * PETSC_PI * (PetscReal)k * dt / s->par[F_PERIOD]);
 }
 
-static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscReal wout[], PetscReal eout[])
+static void DStep(const struct _n_OdOpSystem *s, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscInt clamp_from, const PetscBool inA[], PetscReal wout[], PetscReal eout[])
 {
   Step(s, k, w, wout);
   for (PetscInt j = 0; j < ne; j++) {
     eout[2 * j] = e[2 * j + 1];
     eout[2 * j + 1] = e[2 * j + 1] - s->dt * s->par[K] * e[2 * j];
+    if (j >= clamp_from) {
+      if (inA[0]) eout[2 * j] = 0;
+      if (inA[1]) eout[2 * j + 1] = 0;
+    }
   }
 }
 

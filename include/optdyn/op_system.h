@@ -35,8 +35,11 @@ typedef void (*OdOpStepFn)(const struct _n_OdOpSystem *sys, PetscInt k, const Pe
  * wout = f(k, w) exactly as OdOpStepFn computes it, and eout[j] = f(k, w + e[j]) − f(k, w)
  * evaluated without cancellation (e.g. expanded algebraically), so that perturbations far
  * below the rounding error of w stay accurate. e and eout are ne x nvars, row-major.
+ * Rows j >= clamp_from are clamped: their components in inA are 0 on input, must be treated
+ * as 0 at every internal stage of the step (the clamped variables follow W inside the step,
+ * which keeps a Runge-Kutta step consistent) and are 0 on output.
  */
-typedef void (*OdOpDiffStepFn)(const struct _n_OdOpSystem *sys, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscReal wout[], PetscReal eout[]);
+typedef void (*OdOpDiffStepFn)(const struct _n_OdOpSystem *sys, PetscInt k, const PetscReal w[], PetscInt ne, const PetscReal e[], PetscInt clamp_from, const PetscBool inA[], PetscReal wout[], PetscReal eout[]);
 
 /** A real parameter of a system, read as -op_OPTION. */
 typedef struct {
