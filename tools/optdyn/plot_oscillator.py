@@ -82,17 +82,22 @@ def plot(run, outdir, plt):
 
     # rate maps: measured, predicted, difference
     fig, axs = plt.subplots(1, 3, figsize=(16, 4.8), constrained_layout=True)
-    for ax, data, name in ((axs[0], rm, "measured contraction per step"), (axs[1], rp, "predicted |root|")):
+    # colour: log10(1 - rate) (speed of convergence); grey: rate >= 1 (no convergence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = [np.where(r < 1, np.log10(np.maximum(1 - r, 1e-16)), np.nan) for r in (rm, rp)]
+    finite = np.concatenate([v[np.isfinite(v)] for v in speed])
+    vmin = max(finite.min(), -8) if finite.size else -4
+    for ax, data, name in ((axs[0], speed[0], "measured contraction per step"), (axs[1], speed[1], "predicted |root|")):
         if len(beta) > 1 and len(eta) > 1:
-            pc = ax.pcolormesh(beta, eta, np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=1, shading="nearest")
+            pc = ax.pcolormesh(beta, eta, np.ma.masked_invalid(data), cmap=cmap, vmin=vmin, vmax=0, shading="nearest")
         else:
-            pc = ax.scatter(np.repeat(beta[None, :], len(eta), 0), np.repeat(eta[:, None], len(beta), 1), c=data, cmap=cmap, vmin=0, vmax=1)
+            pc = ax.scatter(np.repeat(beta[None, :], len(eta), 0), np.repeat(eta[:, None], len(beta), 1), c=data, cmap=cmap, vmin=vmin, vmax=0)
         _curves(ax, run, beta)
         _mark(ax, run)
         _setup(ax, run)
-        ax.set_title(f"{title}: {name}\n(grey: >= 1, diverging)", fontsize=9)
-        fig.colorbar(pc, ax=ax, extend="max")
-    axs[0].legend(fontsize=7, loc="upper right", framealpha=0.6)
+        ax.set_title(f"{title}: {name}\n(grey: rate >= 1, no convergence)", fontsize=9)
+        fig.colorbar(pc, ax=ax, label="log10(1 - rate)")
+    axs[0].legend(fontsize=7, loc="lower left", framealpha=0.6)
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = np.log10(np.abs(rm - rp) + 1e-17)
     if len(beta) > 1 and len(eta) > 1:
