@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """h5same.py A.h5 B.h5 [--root KEY ...]: exit 0 if the two optdyn files hold the same
 groups and datasets with bitwise-identical data (dtype, shape, bytes; NaN-safe) and
-identical group and dataset attributes; --root KEY also compares root attribute KEY.
+identical group and dataset attributes; --root KEY also compares root attribute KEY;
+--allow-dropped: group attributes listed in A's root attribute merge_dropped_attributes
+(see optdyn-merge) may be missing from A.
 Prints every difference found (used by the cluster tests)."""
 import argparse
 import sys
@@ -32,10 +34,16 @@ def main():
     ap.add_argument("a")
     ap.add_argument("b")
     ap.add_argument("--root", action="append", default=[])
+    ap.add_argument("--allow-dropped", action="store_true")
     args = ap.parse_args()
     diffs = []
     with h5py.File(args.a, "r") as fa, h5py.File(args.b, "r") as fb:
         oa, ob = objects(fa), objects(fb)
+        dropped = set()
+        if args.allow_dropped and "merge_dropped_attributes" in fa.attrs:
+            v = fa.attrs["merge_dropped_attributes"]
+            v = v.decode() if isinstance(v, bytes) else str(v)
+            dropped = {tuple(line.split(" ", 1)) for line in v.splitlines()}
         for name in sorted(set(oa) ^ set(ob)):
             diffs.append(f"/{name}: only in {args.a if name in oa else args.b}")
         ndata = 0
@@ -50,6 +58,8 @@ def main():
                     diffs.append(f"/{name}: data differ (dtype {x.dtype}/{y.dtype}, shape {x.shape}/{y.shape})")
             ax, ay = attrs(x), attrs(y)
             for k in sorted(set(ax) | set(ay)):
+                if k not in ax and (f"/{name}", k) in dropped:
+                    continue
                 if k not in ax or k not in ay or not same(ax[k], ay[k]):
                     diffs.append(f"/{name}: attribute {k} differs")
         for k in args.root:

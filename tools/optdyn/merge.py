@@ -8,13 +8,19 @@ Rules (generic: works for every optdyn command that writes sweeps):
 * every dataset carrying the attribute ``sweep_axis = 0`` is concatenated along axis 0,
   slices ordered by their root attribute ``sweep_first``; its dtype, trailing shape and
   attributes must agree across slices;
-* every other dataset, every group and dataset attribute, and the provenance must agree
+* every other dataset, every dataset attribute, and the provenance must agree
   exactly (bitwise for data): ``program``, ``command``, ``version``, ``git_revision``,
   ``seed``, ``sweep_points`` and the options database, except the options that do not
   change results (``RESULT_NEUTRAL_OPTIONS``: the slice, the output name, ``-restart``,
   ``-quiet``, ``-sweep_checkpoint_interval``);
 * the slices must tile the sweep's points exactly: missing, duplicate or overlapping
   slices are refused, as are incomplete (``.h5.partial``) files.
+
+* a *group* attribute that exists in every slice with different values is a summary over
+  the slice's own points (e.g. the best rate of the slice): it cannot be merged without
+  knowing its meaning, so it is left out of the merged file, with a warning and a list in
+  the root attribute ``merge_dropped_attributes``. (Commands should write such summaries
+  only for unsliced runs or as sweep datasets.)
 
 The merged file is written as ``OUT.partial`` and renamed to ``OUT`` at the end. Its
 datasets are bitwise identical to those of one unsliced run; its root attributes describe
@@ -192,7 +198,10 @@ def _check_tiling(slices):
 
 
 def _check_provenance(ordered):
+    """Refuse mismatches; return the group attributes that differ between slices (summaries
+    computed over a slice's points, e.g. a best value: dropped from the merged file)."""
     ref = ordered[0]
+    dropped = set()
     for s in ordered[1:]:
         for key in PROVENANCE_KEYS:
             if not _same(ref.attrs.get(key), s.attrs.get(key)):
@@ -212,10 +221,12 @@ def _check_provenance(ordered):
             raise MergeError(f"layout mismatch between {ref.path} and {s.path}: "
                              f"objects present in only one of them: {', '.join(only)}")
         for g, attrs in ref.groups.items():
-            d = _dict_diff(attrs, s.groups[g])
-            if d:
-                raise MergeError(f"provenance mismatch: attribute(s) {', '.join(d)} of group /{g} differ "
-                                 f"between {ref.path} and {s.path}")
+            for k in _dict_diff(attrs, s.groups[g]):
+                if k in attrs and k in s.groups[g]:
+                    dropped.add((g, k))
+                else:
+                    raise MergeError(f"layout mismatch: attribute {k} of group /{g} exists in only one of "
+                                     f"{ref.path} and {s.path}")
         for name, (dtype, shape, attrs, sweep) in ref.datasets.items():
             dtype2, shape2, attrs2, sweep2 = s.datasets[name]
             if sweep != sweep2 or dtype != dtype2:
@@ -237,10 +248,13 @@ def _check_provenance(ordered):
             if sweep and (len(shape) == 0 or shape[0] != s.count):
                 raise MergeError(f"{s.path}: dataset /{name} has sweep_axis = 0 but {shape[0] if shape else 0} rows "
                                  f"for a slice of {s.count} points")
+    return sorted(dropped)
 
 
-def _copy_attrs(src, dst):
+def _copy_attrs(src, dst, skip=()):
     for k in src.attrs:
+        if k in skip:
+            continue
         dst.attrs.create(k, src.attrs[k], dtype=src.attrs.get_id(k).dtype)
 
 
@@ -288,7 +302,7 @@ def merge(paths, output, force=False):
         raise MergeError(f"output {output} exists (use --force to overwrite)")
     slices = [_Slice(p) for p in paths]
     ordered = _check_tiling(slices)
-    _check_provenance(ordered)
+    dropped = _check_provenance(ordered)
     ref = ordered[0]
     partial = output + ".partial"
     try:
@@ -309,11 +323,13 @@ def merge(paths, output, force=False):
                 out.attrs["end_time"] = max(str(s.attrs.get("end_time", "")) for s in ordered)
                 out.attrs["mpi_ranks"] = np.int64(max(int(s.attrs.get("mpi_ranks", 1)) for s in ordered))
                 out.attrs["merged_from"] = "\n".join(s.path for s in ordered)
+                if dropped:
+                    out.attrs["merge_dropped_attributes"] = "\n".join(f"/{g} {k}" for g, k in dropped)
 
                 def visit(name, obj):
                     if isinstance(obj, h5py.Group):
                         g = out.require_group(name)
-                        _copy_attrs(obj, g)
+                        _copy_attrs(obj, g, skip={k for gg, k in dropped if gg == name})
                         return
                     dtype, shape, attrs, sweep = ref.datasets[name]
                     if sweep:
@@ -338,5 +354,7 @@ def merge(paths, output, force=False):
             os.remove(partial)
         raise
     nsweep = sum(1 for v in ref.datasets.values() if v[3])
-    return [f"merged {len(ordered)} slice(s) of '{ref.attrs.get('command')}' ({ref.points} points): "
+    warnings = [f"warning: group attribute /{g} {k} differs between slices (a summary over each slice's "
+                f"points); not copied to {output}" for g, k in dropped]
+    return warnings + [f"merged {len(ordered)} slice(s) of '{ref.attrs.get('command')}' ({ref.points} points): "
             f"{nsweep} sweep dataset(s) concatenated, {len(ref.datasets) - nsweep} checked identical -> {output}"]
