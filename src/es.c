@@ -589,25 +589,47 @@ static PetscErrorCode CheckAndStop(OdEs e, PetscBool stop_local, PetscBool *stop
 
 static const char od_es_magic[8] = {'O', 'D', 'E', 'S', 'C', 'K', '1', '\n'};
 
-/* The options that define the computation: everything but run-control flags. */
+/* The options that define the computation, as canonical text: "name value" entries,
+   sorted, whitespace-normalized, without run-control flags. */
+static int IsOptionName(const char *t) { return t[0] == '-' && !(t[1] >= '0' && t[1] <= '9') && t[1] != '.' && t[1] != 0; }
+static int CmpStr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 static PetscErrorCode Identity(char **text)
 {
   const char *const ignored[] = {"-restart", "-quiet", "-es_stop_after", "-es_checkpoint_interval", "-es_check_interval", NULL};
+  char *all, *tok, *save = NULL, **entries;
+  size_t n = 0, cap, len;
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetAll(NULL, text));
-  for (int i = 0; ignored[i]; i++) {
-    char *p = *text;
-    const size_t n = strlen(ignored[i]);
-    while ((p = strstr(p, ignored[i]))) {
-      if ((p == *text || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) {
-        char *q = p + n;
-        while (*q == ' ') q++;
-        if (*q && *q != '-') /* a value (numbers may be negative only for non-flags; none here) */
-          while (*q && *q != ' ') q++;
-        memmove(p, q, strlen(q) + 1);
-      } else p += n;
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  len = strlen(all);
+  cap = len / 2 + 2;
+  PetscCall(PetscCalloc1(cap, &entries));
+  for (tok = strtok_r(all, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+    if (IsOptionName(tok) || n == 0) {
+      PetscCall(PetscCalloc1(len + 2, &entries[n]));
+      PetscCall(PetscStrcpy(entries[n], tok));
+      n++;
+    } else {
+      strcat(entries[n - 1], " ");
+      strcat(entries[n - 1], tok);
     }
   }
+  qsort(entries, n, sizeof *entries, CmpStr);
+  PetscCall(PetscCalloc1(len + 2, text));
+  for (size_t i = 0; i < n; i++) {
+    int skip = 0;
+    for (int k = 0; ignored[k]; k++) {
+      const size_t m = strlen(ignored[k]);
+      if (!strncmp(entries[i], ignored[k], m) && (entries[i][m] == ' ' || entries[i][m] == 0)) skip = 1;
+    }
+    if (!skip) {
+      strcat(*text, entries[i]);
+      strcat(*text, "\n");
+    }
+    PetscCall(PetscFree(entries[i]));
+  }
+  PetscCall(PetscFree(entries));
+  PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,39 @@
+#!/bin/bash
+# A run stopped by the stop flag (-es_stop_after stands in for SIGTERM) writes only a
+# checkpoint; -restart (also at another rank count) gives a file whose datasets are bitwise
+# those of the uninterrupted run. Also a real SIGTERM. Covers Adam moments, separable sigma
+# and several replicates (stop inside the second one).
+source "$(dirname "$0")/lib.sh"
+a=(es -es_population 21 -es_generations 80 -es_distribution separable -es_optimizer adam -es_lr 0.05 -es_shaping centered_rank -quiet)
+c=(es -es_objective twowells -es_population 12 -es_generations 30 -es_runs 3 -es_lr 0.5 -es_shaping centered_rank -quiet)
+run_np 2 "${a[@]}" -o full.h5 >/dev/null
+run_np 2 "${a[@]}" -o part.h5 -es_stop_after 37 > log1 || fail "interrupted run exited non-zero"
+[ ! -e part.h5 ] && [ ! -e part.h5.partial ] && [ -e part.h5.ckpt ] || fail "interrupted run: expected only part.h5.ckpt"
+grep -q "continue with -restart" log1 || fail "no restart hint"
+run_np 1 "${a[@]}" -o part.h5 -restart > log2
+grep -q "restarting from part.h5.ckpt" log2 || fail "did not restart: $(cat log2)"
+[ ! -e part.h5.ckpt ] || fail "checkpoint not removed"
+same_datasets full.h5 part.h5 || fail "restarted run differs"
+run_np 2 "${c[@]}" -o cfull.h5 >/dev/null
+run_np 2 "${c[@]}" -o cpart.h5 -es_stop_after 45 >/dev/null
+run_np 4 "${c[@]}" -o cpart.h5 -restart >/dev/null
+same_datasets cfull.h5 cpart.h5 || fail "restarted replicate run differs"
+# a checkpoint written with other options is refused
+run_np 1 "${a[@]}" -o part.h5 -es_stop_after 10 >/dev/null
+set +e
+out=$(run_np 1 "${a[@]}" -es_lr 0.07 -o part.h5 -restart 2>&1); st=$?
+set -e
+[ $st -ne 0 ] && echo "$out" | grep -q "different options" || fail "mismatched checkpoint accepted: $out"
+rm -f part.h5.ckpt
+# a real SIGTERM: the run checkpoints at the next check and exits 0
+big=(es -es_objective rastrigin -es_dim 200000 -es_population 8 -es_generations 400 -es_check_interval 1 -es_lr 0.1 -es_shaping centered_rank -quiet)
+"$OPTDYN" "${big[@]}" -o sig.h5 > log3 &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+wait $pid || fail "SIGTERM run exited non-zero"
+if [ -e sig.h5 ]; then echo "note: run finished before SIGTERM"; else
+  [ -e sig.h5.ckpt ] || fail "no checkpoint after SIGTERM"
+  grep -q "stop signal" log3 || fail "no stop message"
+fi
+echo "es_restart: OK"
