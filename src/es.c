@@ -38,7 +38,7 @@ struct _n_OdEs {
   /* options */
   char objective_name[64];
   PetscInt algorithm, distribution, sigma_update, optimizer, shaping, mode;
-  PetscBool natural, antithetic, baseline, bound, quiet, restart;
+  PetscBool natural, natural_set, antithetic, baseline, bound, quiet, restart;
   PetscInt N, G, dim;
   PetscReal mu0_opt[OD_ES_MAX_LIST];
   PetscInt nmu0;
@@ -160,7 +160,7 @@ PetscErrorCode OdEsSetFromOptions(OdEs e)
   PetscCall(OdOptionsString(PetscOptionsObject, "-objective", help, e->objective_name, sizeof e->objective_name, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-algorithm", "es (Algorithm 1: sigma fixed or scheduled) or vo (Algorithm 2: sigma learned)", algorithm_names, 2, &e->algorithm, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-distribution", "Gaussian search distribution: isotropic (sigma^2 I), separable (diag sigma_i^2), univariate (d = 1)", distribution_names, 3, &e->distribution, NULL));
-  PetscCall(OdOptionsBool(PetscOptionsObject, "-natural", "Natural gradient (inverse Fisher; sigma learned as log sigma)", &e->natural, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-natural", "Natural gradient (inverse Fisher; sigma learned as log sigma); default: true for vo, false for es", &e->natural, &e->natural_set));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-antithetic", "Antithetic (mirrored) sampling: perturbations in pairs +eps, -eps (N even)", &e->antithetic, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-shaping", "Fitness shaping: none or centered_rank (utilities rank/(N-1) - 1/2)", shaping_names, 2, &e->shaping, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-baseline", "Subtract the population mean fitness (with -es_shaping none)", &e->baseline, NULL));
@@ -292,6 +292,7 @@ PetscErrorCode OdEsSetUp(OdEs e)
   if (e->lr_sigma < 0) e->lr_sigma = e->lr;
   PetscCall(PetscMalloc1(e->d, &e->mu0));
   for (PetscInt i = 0; i < e->d; i++) e->mu0[i] = e->nmu0 == 0 ? mu0[i] : (e->nmu0 == 1 ? e->mu0_opt[0] : e->mu0_opt[i]);
+  if (!e->natural_set) e->natural = e->algorithm == ALG_VO ? PETSC_TRUE : PETSC_FALSE;
   if (e->sigma_update == SIG_DEFAULT) e->sigma_update = e->algorithm == ALG_ES ? SIG_FIXED : SIG_ADAPT;
   e->adapt = e->sigma_update == SIG_ADAPT;
   e->decay = e->sigma_update == SIG_DECAY;
@@ -914,6 +915,7 @@ static PetscErrorCode RunVariance(OdEs e)
     PetscCall(PetscMalloc1(nN, &popr));
     for (PetscInt i = 0; i < nN; i++) popr[i] = (PetscReal)e->var_pop[i];
     PetscCall(OdOutputOpen(out, "es", e->seed));
+    PetscCall(OdOutputCreateGroup(out, "/es"));
     PetscCall(OdOutputCreateGroup(out, "/es/variance"));
     PetscCall(OdOutputWriteReal(out, "/es/variance/sigma", 1, ds, e->var_sigma, (OdDatasetInfo){"w", "search standard deviations sigma", PETSC_FALSE}));
     PetscCall(OdOutputWriteReal(out, "/es/variance/population", 1, dn, popr, (OdDatasetInfo){"1", "population sizes N", PETSC_FALSE}));

@@ -10,7 +10,7 @@ for start in 0,-4 0,0 -1,3; do
   i=$((i + 1))
 done
 for s in 0.5 0.25; do
-  "$OPTDYN" es -es_algorithm es -es_sigma0 $s -es_population 50 -es_generations 1000 -es_lr 0.005 -es_baseline -quiet -o "es$s.h5" >/dev/null
+  "$OPTDYN" es -es_algorithm es -es_sigma0 $s -es_population 50 -es_generations 1000 -es_lr 0.00125 -es_baseline -quiet -o "es$s.h5" >/dev/null
 done
 "$PYTHON" - <<'PY'
 import h5py, numpy as np
