@@ -232,6 +232,7 @@ PetscErrorCode OdFPSetFromOptions(OdFP fp)
        underflows at a GD fixed point) need it */
     PetscCall(PCFactorSetMatSolverType(pc, MATSOLVERMUMPS));
     PetscCall(KSPSetFromOptions(fp->kstat));
+    PetscCall(KSPSetErrorIfNotConverged(fp->kstat, PETSC_FALSE));
   }
   PetscFunctionReturn(0);
 }
@@ -473,6 +474,52 @@ static PetscErrorCode StationaryFormula(OdFP fp)
   PetscFunctionReturn(0);
 }
 
+/* Exact discrete zero-flux state in log space: a_f P_{f-1} = c_f P_f on every interior face, so
+   log P_f - log P_{f-1} = log a_f - log c_f (= Pe_f where D > 0; +-inf where the face is pure
+   upwind). Used when the LU solve breaks down (numerically reducible chains: S2 underflows and
+   whole regions only drain into GD fixed points). Computed on rank 0 from the gathered faces. */
+static PetscErrorCode StationaryZeroFlux(OdFP fp, Vec Pst)
+{
+  Vec lr, lr0;
+  VecScatter sc;
+  PetscScalar *l;
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(fp->P, &lr));
+  PetscCall(VecGetArray(lr, &l));
+  for (PetscInt k = 0; k < fp->xm; k++) { /* ratio across the face on the left of cell xs + k */
+    const PetscReal a = fp->af[k], c = fp->cf[k];
+    l[k] = (fp->xs + k == 0) ? 0 : (a == 0 && c == 0) ? 0 : log(a) - log(c);
+  }
+  PetscCall(VecRestoreArray(lr, &l));
+  PetscCall(VecScatterCreateToZero(lr, &sc, &lr0));
+  PetscCall(VecScatterBegin(sc, lr, lr0, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(sc, lr, lr0, INSERT_VALUES, SCATTER_FORWARD));
+  if (!fp->rank) {
+    PetscReal L = 0, mx = -PETSC_INFINITY, sum = 0;
+    PetscInt last_reset = 0;
+    PetscCall(VecGetArray(lr0, &l));
+    for (PetscInt i = 0; i < fp->n; i++) {
+      const PetscReal r = l[i];
+      if (r == PETSC_INFINITY) { /* everything to the left drains right */
+        for (PetscInt j = last_reset; j < i; j++) l[j] = -PETSC_INFINITY;
+        last_reset = i;
+        L = 0;
+      } else L = L + r;
+      l[i] = L;
+    }
+    for (PetscInt i = 0; i < fp->n; i++) mx = PetscMax(mx, l[i]);
+    for (PetscInt i = 0; i < fp->n; i++) l[i] = exp(l[i] - mx), sum += l[i];
+    for (PetscInt i = 0; i < fp->n; i++) l[i] /= sum * fp->h;
+    PetscCall(VecRestoreArray(lr0, &l));
+  }
+  PetscCall(VecScatterBegin(sc, lr0, Pst, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterEnd(sc, lr0, Pst, INSERT_VALUES, SCATTER_REVERSE));
+  PetscCall(VecScatterDestroy(&sc));
+  PetscCall(VecDestroy(&lr0));
+  PetscCall(VecDestroy(&lr));
+  PetscFunctionReturn(0);
+}
+
 /* rho = 0 with the normalization h sum P = 1 replacing the last row; direct LU. */
 static PetscErrorCode SolveStationary(OdFP fp)
 {
@@ -521,8 +568,15 @@ static PetscErrorCode SolveStationary(OdFP fp)
   PetscCall(KSPSolve(fp->kstat, b, fp->Pstat));
   {
     KSPConvergedReason reason;
+    PetscReal pmin;
     PetscCall(KSPGetConvergedReason(fp->kstat, &reason));
-    PetscCheck(reason > 0, fp->comm, PETSC_ERR_NOT_CONVERGED, "stationary solve failed (KSP reason %s)", KSPConvergedReasons[reason]);
+    PetscCall(VecMin(fp->Pstat, NULL, &pmin));
+    fp->stat_method = "ksp";
+    if (reason <= 0 || !(pmin > -1e-8) || PetscIsInfOrNanReal(pmin)) {
+      PetscCall(PetscInfo(fp->kstat, "stationary KSP solve failed (%s, min %g): zero-flux recursion\n", KSPConvergedReasons[reason], (double)pmin));
+      PetscCall(StationaryZeroFlux(fp, fp->Pstat));
+      fp->stat_method = "zero-flux recursion";
+    }
   }
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&M));

@@ -41,6 +41,7 @@ struct _n_OdFP {
   PetscReal *formula;                         /* [xm] local analytic P_inf, when formula_ok */
   PetscBool formula_ok, ran;
   PetscReal stat_L1, stat_Linf_rel;
+  const char *stat_method;
   double wall_ts, wall_stat, wall_mc;
   /* Monte Carlo */
   PetscReal *mc;                              /* 8 arrays of [nt], see OdFPGetMonteCarlo */

@@ -88,6 +88,7 @@ PetscErrorCode OdFPWrite(OdFP fp)
     PetscCall(WriteVec(fp, file, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1), direct solve"));
     if (fp->formula_ok) PetscCall(OdFPWriteDistributed(fp, file, "/fp/P_stationary_formula", 0, fp->formula, "1/W", "analytic P_inf = S2^-alpha exp(-int 2G/(T S2) dW) at the cell centres, normalized on the grid"));
     PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
+    PetscCall(OdOutputAttrString(out, "/fp", "stationary_method", fp->stat_method));
     PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel));
   }
   if (fp->mc) {
@@ -158,8 +159,8 @@ PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   }
   if (fp->Pstat) {
-    if (fp->formula_ok) PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%.3g s): L1 distance to the analytic P_inf = %.3e, max error / max P_inf = %.3e\n", fp->wall_stat, (double)fp->stat_L1, (double)fp->stat_Linf_rel));
-    else PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%.3g s); analytic P_inf not available (S2 vanishes on the grid)\n", fp->wall_stat));
+    if (fp->formula_ok) PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%s, %.3g s): L1 distance to the analytic P_inf = %.3e, max error / max P_inf = %.3e\n", fp->stat_method, fp->wall_stat, (double)fp->stat_L1, (double)fp->stat_Linf_rel));
+    else PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%s, %.3g s); analytic P_inf not available (S2 vanishes on the grid)\n", fp->stat_method, fp->wall_stat));
   }
   if (fp->mc) PetscCall(PetscViewerASCIIPrintf(viewer, "Monte Carlo: %" PetscInt_FMT " walkers in %.3g s\n", fp->mc_walkers, fp->wall_mc));
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(fp->output)));

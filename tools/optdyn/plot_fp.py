@@ -1,0 +1,110 @@
+"""Figures for `optdyn fp` output: density snapshots, PDE vs Monte Carlo moments and escaped
+mass, stationary density vs the analytic P_inf."""
+import os
+
+import numpy as np
+
+
+def _title(run):
+    g = run.group_attrs("fp")
+    noise = g.get("noise")
+    kind = "GD (S2 = 0)" if noise == 0 else f"alpha = {g.get('alpha'):g}"
+    return f"{g.get('landscape')}: T = {g.get('T'):g}, {kind}, n = {g.get('n')}"
+
+
+def summary(run):
+    g = run.group_attrs("fp")
+    t, mass, mean, std, esc = (run[f"fp/{k}"] for k in ("t", "mass", "mean", "std", "escaped"))
+    lines = [f"fp: {_title(run)}, [{g.get('Wmin'):g}, {g.get('Wmax'):g}] {g.get('left')}/{g.get('right')}, "
+             f"flux {g.get('flux')}, {g.get('time_steps')} {g.get('ts_type')} steps, min P = {g.get('P_min'):.3g}, "
+             f"mass drift {g.get('mass_drift'):.2g}"]
+    mc = "fp/mc/mean" in run
+    head = "%10s %12s %12s %12s %10s" % ("t", "mass", "mean", "std", "escaped")
+    if mc:
+        head += " | %22s %22s %10s" % ("MC mean +- err", "MC std +- err", "MC esc")
+    lines.append(head)
+    idx = np.unique(np.linspace(0, len(t) - 1, min(len(t), 11)).round().astype(int))
+    for k in idx:
+        row = "%10.4g %12.9f %12.6f %12.6f %10.5f" % (t[k], mass[k], mean[k], std[k], esc[k])
+        if mc:
+            row += " | %12.6f +- %7.1e %12.6f +- %7.1e %10.5f" % (run["fp/mc/mean"][k], run["fp/mc/mean_err"][k], run["fp/mc/std"][k],
+                                                                run["fp/mc/std_err"][k], run["fp/mc/escaped"][k])
+        lines.append(row)
+    if "fp/P_stationary" in run:
+        lines.append(f"stationary ({g.get('stationary_method')}): L1 distance to analytic P_inf = {g.get('stationary_L1_error'):.3g}")
+    return "\n".join(lines)
+
+
+def plot(run, outdir, plt):
+    written = []
+    g = run.group_attrs("fp")
+    W, t = run["fp/W"], run["fp/t"]
+    base = os.path.splitext(os.path.basename(run.path))[0]
+
+    def save(fig, name):
+        fig.tight_layout()
+        path = os.path.join(outdir, f"{base}_{name}.png")
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
+
+    if "fp/P" in run:
+        P = run["fp/P"]
+        idx = np.unique(np.linspace(0, len(t) - 1, min(len(t), 6)).round().astype(int))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        for k in idx:
+            axes[0].plot(W, P[k], lw=1, label=f"t = {t[k]:g}")
+            axes[1].semilogy(W, np.maximum(P[k], 1e-300), lw=1)
+        axes[0].set_ylabel("P(W, t)")
+        axes[1].set_ylabel("P(W, t) (log)")
+        axes[1].set_ylim(1e-12, None)
+        for ax in axes:
+            ax.set_xlabel("W")
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=8)
+        axes[0].set_title("density snapshots: " + _title(run), fontsize=9)
+        save(fig, "density")
+
+    fig, axes = plt.subplots(1, 3 if g.get("left") == "absorbing" or g.get("right") == "absorbing" else 2, figsize=(12, 4))
+    mc = "fp/mc/mean" in run
+    for ax, key, label in zip(axes, ("mean", "std"), ("mean of W", "std of W")):
+        ax.plot(t, run[f"fp/{key}"], "-", color="C0", label="Fokker-Planck")
+        if mc:
+            s = run["fp/mc/step"]
+            ax.errorbar(s, run[f"fp/mc/{key}"], yerr=2 * run[f"fp/mc/{key}_err"], fmt="o", ms=2.5, color="C1", elinewidth=0.8,
+                        label=f"Monte Carlo ({run.group_attrs('fp/mc').get('walkers')} walkers, 2 s.e.)")
+        ax.set_xlabel("t (steps)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(_title(run), fontsize=9)
+    if len(axes) == 3:
+        ax = axes[2]
+        ax.plot(t, run["fp/escaped"], "-", color="C0", label="PDE escaped mass")
+        if mc:
+            s = run["fp/mc/step"]
+            ax.plot(s, run["fp/mc/escaped"], "o", ms=2.5, color="C1", label="MC escaped fraction")
+            ax.fill_between(s, run["fp/mc/escaped_lo"], run["fp/mc/escaped_hi"], color="C1", alpha=0.25, lw=0)
+        ax.set_xlabel("t (steps)")
+        ax.set_ylabel("escaped")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    save(fig, "moments")
+
+    if "fp/P_stationary" in run:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        Ps = run["fp/P_stationary"]
+        ax.plot(W, Ps, "-", lw=1.5, label=f"numeric ({g.get('stationary_method')})")
+        if "fp/P_stationary_formula" in run:
+            ax.plot(W, run["fp/P_stationary_formula"], "--", lw=1, label=r"analytic $P_\infty \propto (S^2)^{-\alpha} e^{-\int 2G/(TS^2)}$")
+            ax.set_title(f"stationary density, L1 error {g.get('stationary_L1_error'):.2g}", fontsize=9)
+        else:
+            ax.set_title("stationary density (analytic formula n/a: S2 vanishes)", fontsize=9)
+        if "fp/P" in run:
+            ax.plot(W, run["fp/P"][-1], ":", lw=1, label=f"P(t = {t[-1]:g})")
+        ax.set_xlabel("W")
+        ax.set_ylabel("P")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        save(fig, "stationary")
+    return written
