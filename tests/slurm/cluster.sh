@@ -9,7 +9,7 @@
 #
 # Everything lives in DIR (configuration, munge key and socket, state, spool, logs, pid
 # files); nothing in /etc or /run is touched, and daemons already running on the machine
-# are left alone. The cluster: one node (this host, 127.0.0.1) with CPUs = max(nproc, 4)
+# are left alone. The cluster: one node (this host, 127.0.0.1) with CPUs = max(nproc, 8)
 # (SlurmdParameters=config_overrides lets the test oversubscribe a small machine),
 # ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, MpiDefault=none, no accounting,
 # ports chosen at random among free ones. Must run as root (slurmd launches jobs as the
@@ -58,7 +58,7 @@ od_cluster_start() {
   host=$(hostname -s)
   port=$(_od_free_port)
   cpus=$(nproc)
-  [ "$cpus" -lt 4 ] && cpus=4
+  [ "$cpus" -lt 8 ] && cpus=8
 
   # munge: a fresh key, its own socket
   dd if=/dev/urandom of="$d/munge.key" bs=1024 count=1 status=none
@@ -94,6 +94,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SlurmdParameters=config_overrides
