@@ -69,3 +69,6 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
  * W from W_start past the edge (at most max_steps; returns -1 if never), and the W reached.
  */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);
+
+/** The kernel's exp (table-driven, <= 2 ulp for x >= -700, 0 below): exposed for its unit test. */
+double OdEscapeKernelExp(double x);

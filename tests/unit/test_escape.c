@@ -108,6 +108,22 @@ START_TEST(test_partition_independence)
 }
 END_TEST
 
+START_TEST(test_kernel_exp_accuracy)
+{
+  /* The kernel's exp within 2 ulp (4.5e-16 relative) of libm's over [-700, 0] and exact at 0;
+     below -700 it returns 0. */
+  double worst = 0;
+  for (int i = 0; i <= 1000000; i++) {
+    const double x = -699.0 * i / 1000000.0 - (i % 7) * 1e-9;
+    const double rel = fabs(OdEscapeKernelExp(x) - exp(x)) / exp(x);
+    worst = fmax(worst, rel);
+  }
+  ck_assert_msg(worst < 4.5e-16, "max relative error %.3g", worst);
+  ck_assert(OdEscapeKernelExp(0.0) == 1.0);
+  ck_assert(OdEscapeKernelExp(-800.0) == 0.0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("escape");
@@ -117,6 +133,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_mc_vs_exact);
   tcase_add_test(tc, test_exact_converges);
   tcase_add_test(tc, test_partition_independence);
+  tcase_add_test(tc, test_kernel_exp_accuracy);
   suite_add_tcase(s, tc);
   return s;
 }
