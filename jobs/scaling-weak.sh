@@ -10,7 +10,7 @@
 #SBATCH --job-name=optdyn-weak
 #SBATCH --ntasks=4
 #SBATCH --time=01:00:00
-#SBATCH --exclusive
+##SBATCH --exclusive            # recommended on a shared cluster (remove one #): no other jobs on the nodes
 #SBATCH --output=%x-%j.out
 set -euo pipefail
 cd "${SLURM_SUBMIT_DIR:-.}"
