@@ -8,8 +8,8 @@
 #  * --signal=B:USR1@300: Slurm sends SIGUSR1 to this batch shell (B:) about 300 s before
 #    the time limit (Slurm checks every ~30 s, so it may come up to a minute early);
 #  * the trap passes it on to the ranks: with srun through `scancel --signal=USR1 JOBID`
-#    (signals the job steps, not this script; srun itself would die of a SIGUSR1 without
-#    waiting for its tasks), with mpiexec by `kill -USR1` (Open MPI forwards it to the
+#    (signals the job steps, not this script; srun itself would exit on SIGUSR1 before
+#    its tasks have checkpointed), with mpiexec by `kill -USR1` (Open MPI forwards it to the
 #    ranks); optdyn finishes the work in flight, writes OUTPUT.h5.ckpt and exits 0
 #    without OUTPUT.h5;
 #  * the script then calls `scontrol requeue` (allowed by --requeue); the job returns to the
@@ -55,7 +55,7 @@ forward() {
   signalled=1
   echo "optdyn array task: signal received at $(date -u +%FT%TZ); passing USR1 to the run"
   if [ "$OPTDYN_LAUNCH" = srun ] && [ -n "${SLURM_JOB_ID:-}" ]; then
-    # srun itself dies of SIGUSR1 without waiting for its tasks: signal the job's steps
+    # srun itself exits on SIGUSR1 before its tasks checkpoint: signal the job's steps
     # (scancel does not signal the batch step, i.e. this script, unless asked to)
     scancel --signal=USR1 "$SLURM_JOB_ID"
   elif [ -n "$run_pid" ]; then

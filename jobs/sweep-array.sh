@@ -53,7 +53,7 @@ forward() {
   signalled=1
   echo "optdyn array task: signal received at $(date -u +%FT%TZ); passing USR1 to the run"
   if [ "$OPTDYN_LAUNCH" = srun ] && [ -n "${SLURM_JOB_ID:-}" ]; then
-    # srun itself dies of SIGUSR1 without waiting for its tasks: signal the job's steps
+    # srun itself exits on SIGUSR1 before its tasks checkpoint: signal the job's steps
     # (scancel does not signal the batch step, i.e. this script, unless asked to)
     scancel --signal=USR1 "$SLURM_JOB_ID"
   elif [ -n "$run_pid" ]; then
