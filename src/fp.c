@@ -214,11 +214,19 @@ PetscErrorCode OdFPSetFromOptions(OdFP fp)
     PetscCall(TSGetSNES(fp->ts, &snes));
     PetscCall(SNESSetType(snes, SNESKSPONLY));
     PetscCall(SNESGetKSP(snes, &ksp));
-    PetscCall(KSPSetType(ksp, KSPPREONLY));
     PetscCall(KSPGetPC(ksp, &pc));
-    PetscCall(PCSetType(pc, PCLU));
-    if (fp->size > 1) PetscCall(PCFactorSetMatSolverType(pc, MATSOLVERMUMPS));
-    else PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGNATURAL));
+    if (fp->size == 1) { /* LU without pivoting of an M-matrix: the solution stays >= 0 in floating point */
+      PetscCall(KSPSetType(ksp, KSPPREONLY));
+      PetscCall(PCSetType(pc, PCLU));
+      PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGNATURAL));
+    } else {
+      /* block Jacobi with exact tridiagonal blocks (ILU(0) = LU): the preconditioned operator
+         is the identity plus a rank-2 term per rank interface, so GMRES converges in a few
+         iterations; far cheaper than a parallel direct factorization every step */
+      PetscCall(KSPSetType(ksp, KSPGMRES));
+      PetscCall(PCSetType(pc, PCBJACOBI));
+      PetscCall(KSPSetTolerances(ksp, 1e-14, 1e-300, PETSC_DEFAULT, 200));
+    }
   }
   PetscCall(TSSetFromOptions(fp->ts));
   {

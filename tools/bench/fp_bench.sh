@@ -1,0 +1,79 @@
+#!/bin/bash
+# Benchmark (not a test): `optdyn fp` implicit run to t = 1000 on N cells (default 10^6) of the
+# seed landscape, backward Euler with fixed dt = 10 (100 steps), midpoint Scharfetter-Gummel
+# flux, against a SciPy implementation of the same scheme (same face coefficients, one banded
+# LU solve per step with scipy.linalg.solve_banded) in the same run. Prints seconds per step
+# per million cells for both, their ratio, the 2-rank speed-up, and checks the two final
+# densities agree.
+# usage: tools/bench/fp_bench.sh [OPTDYN] [N]
+set -euo pipefail
+OPTDYN=${1:-$(dirname "$0")/../../build/app/optdyn}
+N=${2:-1000000}
+PY=/usr/bin/python3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+opts=(-fp_n "$N" -fp_t_final 1000 -fp_nt 2 -fp_flux sg -fp_save_P 0 -ts_adapt_type none -ts_dt 10 -quiet)
+"$OPTDYN" fp "${opts[@]}" -o "$W/np1.h5" >/dev/null
+mpiexec -n 2 "$OPTDYN" fp "${opts[@]}" -o "$W/np2.h5" >/dev/null
+"$PY" - "$W" "$N" <<'PY'
+import sys, time, h5py, numpy as np
+from scipy.linalg import solve_banded
+wd, n = sys.argv[1], int(sys.argv[2])
+f1, f2 = h5py.File(f"{wd}/np1.h5"), h5py.File(f"{wd}/np2.h5")
+g = f1["fp"].attrs
+T, alpha, Wmin, Wmax = g["T"], g["alpha"], g["Wmin"], g["Wmax"]
+steps = int(g["time_steps"])
+h = (Wmax - Wmin) / n
+# seed landscape: g0 = 2(W-2)e^{-(W-2)^2}, g1 = g0 + 200(W-1)e^{-100(W-1)^2}
+def moments(W):
+    e0, e1 = np.exp(-(W - 2) ** 2), np.exp(-100 * (W - 1) ** 2)
+    g0 = 2 * (W - 2) * e0
+    d = 100 * (W - 1) * e1               # (g1 - g0)/2
+    dd = 100 * e1 * (1 - 200 * (W - 1) ** 2)
+    return g0 + d, d * d, 2 * d * dd      # G, S2, S2'
+t0 = time.perf_counter()
+xf = Wmin + h * np.arange(1, n)          # interior faces
+G, S2, dS2 = moments(xf)
+v = -T * G - alpha * 0.5 * T * T * dS2
+D = 0.5 * T * T * S2
+with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    Pe = np.where(D > 0, v * h / D, 0.0)
+    q = np.abs(Pe)
+    small_ = np.where(q <= 1, 1.0, 0.0).astype(bool)
+    def B(x):
+        return np.where(x == 0, 1.0, x / np.expm1(np.where(x == 0, 1.0, x)))
+    a_s, c_s = D / h * B(-Pe), D / h * B(Pe)
+    u = np.abs(v)
+    large, small = u / -np.expm1(-q), np.where(np.isinf(q), 0.0, u / np.expm1(q))
+    a_l, c_l = np.where(Pe > 0, large, small), np.where(Pe > 0, small, large)
+    a = np.where(D > 0, np.where(small_, a_s, a_l), np.maximum(v, 0))
+    c = np.where(D > 0, np.where(small_, c_s, c_l), np.maximum(-v, 0))
+a, c = np.nan_to_num(a), np.nan_to_num(c)
+af = np.concatenate([[0], a, [0]])        # faces 0..n, reflecting
+cf = np.concatenate([[0], c, [0]])
+dt = 10.0
+ab = np.zeros((3, n))
+ab[0, 1:] = -dt * cf[1:n] / h             # superdiagonal: -dt A[i, i+1]
+ab[1] = 1 + dt * (af[1:] / h + cf[:-1] / h)
+ab[2, :-1] = -dt * af[1:n] / h            # subdiagonal: -dt A[i+1, i]
+Wc = Wmin + h * (np.arange(n) + 0.5)
+from scipy.special import erfc
+m, s = g["init_mean"], g["init_std"]
+cdf = lambda x: 0.5 * erfc(-(x - m) / (s * np.sqrt(2)))
+P = (cdf(Wc + h / 2) - cdf(Wc - h / 2)) / h
+P /= P.sum() * h
+setup = time.perf_counter() - t0
+t0 = time.perf_counter()
+for _ in range(steps):
+    P = solve_banded((1, 1), ab, P, check_finite=False)
+tsci = time.perf_counter() - t0
+mean = (P * Wc).sum() / P.sum()
+c1, c2 = g["wall_time_ts"], f2["fp"].attrs["wall_time_ts"]
+per = lambda sec: sec / steps / (n / 1e6)
+print(f"grid {n} cells, {steps} backward-Euler steps of dt = 10 to t = 1000 (seed landscape, T = {T:g})")
+print(f"optdyn fp, 1 rank : {c1:8.3f} s  = {per(c1):.4f} s/step/Mcell   final mean {f1['fp/mean'][-1]:.9f}")
+print(f"optdyn fp, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}")
+print(f"SciPy solve_banded: {tsci:8.3f} s  = {per(tsci):.4f} s/step/Mcell   final mean {mean:.9f} (setup {setup:.2f} s)")
+print(f"ratio SciPy / optdyn (1 rank): {tsci / c1:.2f}")
+PY
