@@ -80,7 +80,7 @@ J="$OPTDYN_SOURCE/jobs"
 SMALL="escape -escape_T_num 6 -escape_walkers 400 -escape_chunk 100 -escape_steps 100,1000"
 # The checkpoint sweep must outlast the first USR1 (Slurm checks signals every ~30 s): no
 # walker escapes at these T, so the cost is walkers * 10^4 * T_num steps; calibrate the
-# walkers so that it takes about 45 s on this machine, now.
+# walkers so that it takes about 55 s on this machine, now.
 LONG_BASE="escape -escape_T_min 0.004 -escape_T_max 0.006 -escape_T_num 8 -escape_chunk 100 -escape_steps 100,10000"
 # rate from the difference of two runs (removes the start-up cost): 1e6 and 3e7 steps
 runtime() { local a b; a=$(date +%s.%N); "$@" >/dev/null || return 1; b=$(date +%s.%N); awk -v a="$a" -v b="$b" 'BEGIN {print b - a}'; }
@@ -89,9 +89,9 @@ ta=$(runtime "$OPTDYN" $LONG_BASE -escape_T_num 1 -escape_walkers 100 -quiet -o 
 # shellcheck disable=SC2086
 tb=$(runtime "$OPTDYN" $LONG_BASE -escape_T_num 2 -escape_walkers 1500 -quiet -o "$D/ref/calib1.h5") || fail "calibration run failed"
 walkers=$(awk -v a="$ta" -v b="$tb" 'BEGIN { d = b - a; if (d < 0.05) d = 0.05; r = 2.9e7 / d;
-  w = int(45 * r / (8 * 1e4) / 100) * 100; if (w < 2000) w = 2000; if (w > 400000) w = 400000; print w }')
+  w = int(55 * r / (8 * 1e4) / 100) * 100; if (w < 2000) w = 2000; if (w > 400000) w = 400000; print w }')
 LONG="$LONG_BASE -escape_walkers $walkers"
-echo "calibrated: checkpoint sweep with $walkers walkers x 8 points (~45 s at 1 rank; runs took $ta s, $tb s)"
+echo "calibrated: checkpoint sweep with $walkers walkers x 8 points (~55 s at 1 rank; runs took $ta s, $tb s)"
 
 # ---- local references (1 rank, no SLURM), the long one in the background ----
 # shellcheck disable=SC2086
