@@ -53,7 +53,7 @@ _od_wait() {
 od_cluster_start() {
   local d=$1 host port cpus
   export PATH="$PATH:/usr/sbin"
-  mkdir -p "$d"/{state,spool,log,run}
+  mkdir -p "$d"/{state,spool,log,run,tmp}
   chmod 700 "$d"
   host=$(hostname -s)
   port=$(_od_free_port)
@@ -80,6 +80,10 @@ AuthInfo=socket=$d/run/munge.socket,cred_expire=10
 CredType=cred/munge
 StateSaveLocation=$d/state
 SlurmdSpoolDir=$d/spool/slurmd-%n
+# private TmpFS (Slurm's PMIx plugin puts spmix_appdir_UID_JOB.STEP there) and job ids
+# unlikely to repeat, so that two test clusters on one machine do not collide
+TmpFS=$d/tmp
+FirstJobId=$((1000 + RANDOM % 50000))
 SlurmctldPidFile=$d/run/slurmctld.pid
 SlurmdPidFile=$d/run/slurmd.pid
 SlurmctldLogFile=$d/log/slurmctld.log
