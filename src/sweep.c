@@ -228,28 +228,37 @@ PetscErrorCode OdSweepRemoveCheckpoint(OdSweep sweep)
   PetscFunctionReturn(0);
 }
 
-/* One round: each rank computes at most one pending unit; all ranks learn all results. */
-static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt ntodo, PetscInt round, OdSweepUnitFn fn, void *ctx, PetscReal *sendbuf, PetscReal *recvbuf, unsigned char done[], PetscReal rec[])
+/* Rounds adapt their size: a round gives each rank `batch` units (dealt cyclically within the
+   round), and the batch doubles while rounds take less than this many seconds, so cheap units
+   do not pay one collective each. The batch only changes who computes what and when, never a
+   unit's record, so results do not depend on it. */
+#define OD_SWEEP_ROUND_TARGET 0.25
+#define OD_SWEEP_MAX_BATCH 4096
+
+/* One round over todo[pos, pos + size*batch): every rank learns every result. */
+static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt ntodo, PetscInt pos, PetscInt batch, OdSweepUnitFn fn, void *ctx, PetscReal *sendbuf, PetscReal *recvbuf, unsigned char done[], PetscReal rec[])
 {
   PetscMPIInt rank, size;
-  const PetscInt rl = sweep->reclen;
+  const PetscInt rl = sweep->reclen, msg = rl + 1;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(sweep->comm, &rank));
   PetscCallMPI(MPI_Comm_size(sweep->comm, &size));
-  const PetscInt mine = round * size + rank;
-  sendbuf[0] = -1; /* unit index, or -1 for "no unit this round" */
-  if (mine < ntodo) {
-    const PetscInt u = todo[mine];
-    sendbuf[0] = (PetscReal)u;
-    PetscCall(PetscArrayzero(sendbuf + 1, rl));
-    PetscCall(fn(ctx, sweep->first + u / sweep->nchunks, u % sweep->nchunks, sendbuf + 1));
+  for (PetscInt b = 0; b < batch; b++) {
+    PetscReal *out = sendbuf + b * msg;
+    const PetscInt at = pos + rank + (PetscInt)size * b;
+    out[0] = -1; /* unit index, or -1 for "no unit" */
+    if (at >= ntodo) continue;
+    const PetscInt u = todo[at];
+    out[0] = (PetscReal)u;
+    PetscCall(PetscArrayzero(out + 1, rl));
+    PetscCall(fn(ctx, sweep->first + u / sweep->nchunks, u % sweep->nchunks, out + 1));
   }
-  PetscCallMPI(MPI_Allgather(sendbuf, (PetscMPIInt)(rl + 1), MPIU_REAL, recvbuf, (PetscMPIInt)(rl + 1), MPIU_REAL, sweep->comm));
-  for (PetscMPIInt r = 0; r < size; r++) {
-    const PetscReal *msg = recvbuf + r * (rl + 1);
-    if (msg[0] < 0) continue;
-    const PetscInt u = (PetscInt)msg[0];
-    PetscCall(PetscArraycpy(rec + u * rl, msg + 1, rl));
+  PetscCallMPI(MPI_Allgather(sendbuf, (PetscMPIInt)(batch * msg), MPIU_REAL, recvbuf, (PetscMPIInt)(batch * msg), MPIU_REAL, sweep->comm));
+  for (PetscInt i = 0; i < (PetscInt)size * batch; i++) {
+    const PetscReal *m = recvbuf + i * msg;
+    if (m[0] < 0) continue;
+    const PetscInt u = (PetscInt)m[0];
+    PetscCall(PetscArraycpy(rec + u * rl, m + 1, rl));
     done[u] = 1;
   }
   PetscFunctionReturn(0);
@@ -260,14 +269,14 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
   PetscMPIInt size;
   const PetscInt nunits = sweep->count * sweep->nchunks, rl = sweep->reclen;
   unsigned char *done;
-  PetscReal *rec, *sendbuf, *recvbuf;
-  PetscInt *todo, ntodo = 0;
+  PetscReal *rec, *sendbuf = NULL, *recvbuf = NULL;
+  PetscInt *todo, ntodo = 0, batch = 1, cap = 0;
   PetscBool found = PETSC_FALSE;
   OdProgress progress;
   PetscFunctionBegin;
   PetscCheck(sweep->setup, sweep->comm, PETSC_ERR_ORDER, "call OdSweepSetUp() first");
   PetscCallMPI(MPI_Comm_size(sweep->comm, &size));
-  PetscCall(PetscCalloc4(nunits, &done, nunits * rl, &rec, rl + 1, &sendbuf, (size_t)size * (rl + 1), &recvbuf));
+  PetscCall(PetscCalloc2(nunits, &done, nunits * rl, &rec));
   PetscCall(PetscMalloc1(nunits, &todo));
   if (sweep->restart && sweep->ckpt_path[0]) {
     PetscCall(ReadCheckpoint(sweep, nunits, done, rec, &found));
@@ -279,24 +288,33 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
 
   OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - ntodo), sweep->quiet);
   double last_ckpt = MPI_Wtime();
-  const PetscInt nrounds = (ntodo + size - 1) / size;
   *interrupted = PETSC_FALSE;
-  for (PetscInt r = 0; r < nrounds; r++) {
-    PetscCall(RunRound(sweep, todo, ntodo, r, fn, ctx, sendbuf, recvbuf, done, rec));
-    /* every rank must agree on stopping, so the flag is reduced */
-    int stop_local = OdSweepStopRequested() ? 1 : 0, stop = 0;
-    PetscCallMPI(MPI_Allreduce(&stop_local, &stop, 1, MPI_INT, MPI_MAX, sweep->comm));
+  for (PetscInt pos = 0, finished = 0; pos < ntodo; pos = finished) {
+    if (batch > cap) { /* grow the message buffers with the batch */
+      PetscCall(PetscFree2(sendbuf, recvbuf));
+      cap = batch;
+      PetscCall(PetscMalloc2(cap * (rl + 1), &sendbuf, (size_t)size * cap * (rl + 1), &recvbuf));
+    }
+    const double t0 = MPI_Wtime();
+    PetscCall(RunRound(sweep, todo, ntodo, pos, batch, fn, ctx, sendbuf, recvbuf, done, rec));
+    /* every rank must agree on stopping and on the next batch, so both are reduced */
+    double local[2] = {OdSweepStopRequested() ? 1.0 : 0.0, MPI_Wtime() - t0}, global[2];
+    PetscCallMPI(MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_MAX, sweep->comm));
+    const PetscBool stop = global[0] > 0 ? PETSC_TRUE : PETSC_FALSE;
+    finished = PetscMin(pos + (PetscInt)size * batch, ntodo);
+    const PetscInt left = ntodo - finished;
     const double now = MPI_Wtime();
-    if (stop || (r + 1 < nrounds && now - last_ckpt >= sweep->ckpt_interval)) {
+    if (stop || (left > 0 && now - last_ckpt >= sweep->ckpt_interval)) {
       PetscCall(WriteCheckpoint(sweep, nunits, done, rec));
       last_ckpt = now;
     }
-    PetscCall(OdProgressUpdate(&progress, (double)(nunits - ntodo + PetscMin((r + 1) * size, ntodo))));
-    if (stop && r + 1 < nrounds) {
-      PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - ntodo + (r + 1) * size, nunits));
+    PetscCall(OdProgressUpdate(&progress, (double)(nunits - ntodo + finished)));
+    if (stop && left > 0) {
+      PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - left, nunits));
       *interrupted = PETSC_TRUE;
       break;
     }
+    if (global[1] < OD_SWEEP_ROUND_TARGET && batch < OD_SWEEP_MAX_BATCH) batch *= 2;
   }
   PetscCall(OdProgressFinish(&progress));
   if (!*interrupted) {
@@ -306,7 +324,8 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
       for (PetscInt c = 0; c < sweep->nchunks; c++)
         for (PetscInt i = 0; i < rl; i++) records[p * rl + i] += rec[(p * sweep->nchunks + c) * rl + i];
   }
-  PetscCall(PetscFree4(done, rec, sendbuf, recvbuf));
+  PetscCall(PetscFree2(done, rec));
+  PetscCall(PetscFree2(sendbuf, recvbuf));
   PetscCall(PetscFree(todo));
   PetscFunctionReturn(0);
 }

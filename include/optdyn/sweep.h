@@ -8,8 +8,9 @@
  * record of `reclen` reals; the record of a point is the sum of its chunks' records,
  * added in chunk order, so it never depends on which rank computed what.
  *
- * Distribution: the units of the slice are dealt round-robin to ranks in *rounds* (one
- * unit per rank per round). After each round the records are all-gathered, so every rank
+ * Distribution: the units of the slice are dealt round-robin to ranks in *rounds* (a batch
+ * of units per rank per round; the batch doubles while rounds take under 0.25 s, so cheap
+ * units do not each pay a collective). After each round the records are all-gathered, so every rank
  * ends with every record (a documented gather, SPEC §0), and the ranks agree on whether a
  * stop signal arrived.
  *
