@@ -5,6 +5,7 @@
 #include "optdyn/options.h"
 #include "optdyn/progress.h"
 #include "fp_impl.h"
+#include "optdyn/fp2d.h"
 
 const char *const OdFPBoundaryNames[] = {"reflecting", "absorbing"};
 const char *const OdFPInitNames[] = {"normal", "uniform", "point"};
@@ -722,7 +723,16 @@ PetscErrorCode OdFPCommand(MPI_Comm comm)
 {
   OdFP fp;
   PetscBool help;
+  PetscInt dim = 1;
+  PetscBool set;
   PetscFunctionBegin;
+  /* -fp_dim 2 selects the 2-D solver (src/fp2d.c) */
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-fp_dim", &dim, &set));
+  PetscCheck(dim == 1 || dim == 2, comm, PETSC_ERR_USER_INPUT, "option -fp_dim = %" PetscInt_FMT " is not allowed: must be 1 or 2", dim);
+  if (dim == 2) {
+    PetscCall(OdFP2DCommand(comm));
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdFPCreate(comm, &fp));
   PetscCall(OdFPSetFromOptions(fp));
   PetscCall(OdOptionsHelpRequested(&help));
