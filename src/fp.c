@@ -122,6 +122,7 @@ PetscErrorCode OdFPCreate(MPI_Comm comm, OdFP *fpout)
   fp->init_std = 0.175;
   fp->init_W = 0.5;
   fp->save_P = PETSC_TRUE;
+  fp->reuse = PETSC_TRUE;
   fp->mc_walkers = 10000;
   fp->mc_chunk = 250;
   fp->stat_L1 = NAN;
@@ -142,6 +143,7 @@ PetscErrorCode OdFPDestroy(OdFP *fpp)
   PetscCall(TSDestroy(&fp->ts));
   PetscCall(KSPDestroy(&fp->kstat));
   PetscCall(MatDestroy(&fp->A));
+  PetscCall(MatDestroy(&fp->J));
   PetscCall(VecDestroy(&fp->P));
   PetscCall(VecDestroy(&fp->Pstat));
   PetscCall(VecDestroy(&fp->Wc));
@@ -192,6 +194,7 @@ PetscErrorCode OdFPSetFromOptions(OdFP fp)
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mc_walkers", "Monte Carlo walkers for -fp_validate", OD_RANGE_AT_LEAST(2), &fp->mc_walkers, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mc_chunk", "Walkers per Monte Carlo work unit", OD_RANGE_AT_LEAST(1), &fp->mc_chunk, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-save_P", "Write the density snapshots /fp/P", &fp->save_P, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-reuse_factor", "Backward Euler: rebuild and refactor (I/dt - A) only when dt changes", &fp->reuse, NULL));
   fp->dt0 = fp->t_final / 1000;
   PetscCall(OdOptionsReal(PetscOptionsObject, "-dt", "Initial time step (default t_final/1000; -ts_dt overrides)", OD_RANGE_POSITIVE, &fp->dt0, &set));
   PetscOptionsEnd();
@@ -350,6 +353,30 @@ static PetscErrorCode ConservativeUpdate(OdFP fp, Vec U, PetscReal dt)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode IFunctionLinear(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *ctx)
+{
+  OdFP fp = (OdFP)ctx;
+  PetscFunctionBegin;
+  (void)ts, (void)t;
+  PetscCall(MatMult(fp->A, U, F));
+  PetscCall(VecAYPX(F, -1, Udot));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode IJacobianShift(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat J, Mat B, void *ctx)
+{
+  OdFP fp = (OdFP)ctx;
+  PetscFunctionBegin;
+  (void)ts, (void)t, (void)U, (void)Udot, (void)J;
+  if (shift == fp->jac_shift) PetscFunctionReturn(0);
+  PetscCall(MatCopy(fp->A, B, SAME_NONZERO_PATTERN));
+  PetscCall(MatScale(B, -1));
+  PetscCall(MatShift(B, shift));
+  fp->jac_shift = shift;
+  fp->factorizations++;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdFPSetUp(OdFP fp)
 {
   PetscScalar *p, *w;
@@ -383,9 +410,19 @@ PetscErrorCode OdFPSetUp(OdFP fp)
 
   PetscCall(TSSetDM(fp->ts, fp->da));
   PetscCall(TSSetApplicationContext(fp->ts, fp));
-  PetscCall(TSSetRHSFunction(fp->ts, NULL, TSComputeRHSFunctionLinear, NULL));
-  PetscCall(TSSetRHSJacobian(fp->ts, fp->A, fp->A, TSComputeRHSJacobianConstant, NULL));
   PetscCall(PetscObjectTypeCompare((PetscObject)fp->ts, TSBEULER, &fp->conservative));
+  if (fp->conservative && fp->reuse) {
+    /* implicit form F = Udot - A P with the Jacobian shift I - A rebuilt only when the shift
+       (1/dt) changes: between rebuilds the matrix object is untouched, so KSP/PC keep their
+       factorization (fixed dt: one factorization per run) */
+    PetscCall(MatDuplicate(fp->A, MAT_COPY_VALUES, &fp->J));
+    fp->jac_shift = NAN;
+    PetscCall(TSSetIFunction(fp->ts, NULL, IFunctionLinear, fp));
+    PetscCall(TSSetIJacobian(fp->ts, fp->J, fp->J, IJacobianShift, fp));
+  } else {
+    PetscCall(TSSetRHSFunction(fp->ts, NULL, TSComputeRHSFunctionLinear, NULL));
+    PetscCall(TSSetRHSJacobian(fp->ts, fp->A, fp->A, TSComputeRHSJacobianConstant, NULL));
+  }
   PetscCall(VecDuplicate(fp->P, &fp->Pold));
   PetscCall(DMCreateLocalVector(fp->da, &fp->Ploc));
   PetscCall(TSSetSolution(fp->ts, fp->P));

@@ -27,6 +27,10 @@ struct _n_OdFP {
   Vec Pold, Ploc;       /* backward-Euler conservative update: state before the step, ghosted */
   PetscReal *af, *cf;   /* [xm + 1] face coefficients of faces xs..xs+xm (flux = a P_left - c P_right) */
   PetscBool conservative; /* the TS is backward Euler: apply the flux-form update after each step */
+  PetscBool reuse;        /* -fp_reuse_factor: backward Euler through an IJacobian rebuilt only when dt changes */
+  Mat J;                  /* I/dt - A (reuse path) */
+  PetscReal jac_shift;    /* shift J was built for */
+  PetscInt factorizations;
   PetscReal esc_left, esc_right, clipped; /* local accumulators (this rank's boundary faces) */
   PetscReal h;
   PetscInt xs, xm;

@@ -131,6 +131,7 @@ PetscErrorCode OdFPWrite(OdFP fp)
     PetscCall(OdOutputAttrString(out, "/fp", "ts_type", type));
   }
   PetscCall(OdOutputAttrInt(out, "/fp", "time_steps", fp->steps));
+  PetscCall(OdOutputAttrInt(out, "/fp", "factorizations", fp->factorizations));
   PetscCall(OdOutputAttrReal(out, "/fp", "P_min", fp->P_min));
   PetscCall(OdOutputAttrReal(out, "/fp", "mass_drift", fp->mass_drift));
   PetscCall(OdOutputAttrReal(out, "/fp", "wall_time_ts", fp->wall_ts));
@@ -144,7 +145,7 @@ PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "optdyn fp: landscape %s, T = %g, alpha = %g, noise = %g, %" PetscInt_FMT " cells on [%g, %g] (%s/%s), flux %s\n", OdLandscapeGetName(fp->landscape), (double)fp->T, (double)fp->alpha, (double)fp->noise, fp->n, (double)fp->Wmin,
                                    (double)fp->Wmax, OdFPBoundaryNames[fp->left], OdFPBoundaryNames[fp->right], OdFPFluxNames[fp->flux]));
   if (!fp->ran) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " time steps in %.3g s, min P = %.3g, max |mass - mass0|/mass0 = %.3g\n", fp->steps, fp->wall_ts, (double)fp->P_min, (double)fp->mass_drift));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " time steps (%" PetscInt_FMT " matrix rebuilds) in %.3g s, min P = %.3g, max |mass - mass0|/mass0 = %.3g\n", fp->steps, fp->factorizations, fp->wall_ts, (double)fp->P_min, (double)fp->mass_drift));
   PetscCall(PetscViewerASCIIPrintf(viewer, "%10s %12s %12s %12s %12s", "t", "mass", "mean", "std", "escaped"));
   if (fp->mc) PetscCall(PetscViewerASCIIPrintf(viewer, " | %12s %10s %12s %10s %10s", "MC mean", "+-", "MC std", "+-", "MC esc"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));

@@ -54,8 +54,8 @@ PetscErrorCode OdLandscape2DSetBuiltin(OdLandscape2D ls, const char *name)
   PetscFunctionBegin;
   if (!strcmp(name, "wells")) {
     const PetscInt nt[3] = {2, 2, 2};
-    const PetscReal a[6] = {1, 0.5, 1, 0.5, 1, 0.5}, b[6] = {0.5, 4, 0.5, 4, 0.5, 4};
-    const PetscReal cx[6] = {0, 1, 0, 1, 0, -1}, cy[6] = {0, 1, 0, -1, 0, 0.5};
+    const PetscReal a[6] = {1, 0.8, 1, 0.8, 1, 0.8}, b[6] = {0.5, 1, 0.5, 1, 0.5, 1};
+    const PetscReal cx[6] = {0, 1, 0, -0.6, 0, -0.3}, cy[6] = {0, 0.5, 0, 0.9, 0, -1};
     PetscCall(OdLandscape2DSetWells(ls, 3, nt, a, b, cx, cy, NULL));
   } else if (!strcmp(name, "diag")) {
     const PetscInt nt[4] = {2, 2, 2, 2};

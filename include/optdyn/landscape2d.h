@@ -13,8 +13,9 @@
  *     dG_i/dw_k,  dSigma_ab/dw_k = mean_j (dH_ak d_b + d_a dH_bk),  d = g_j - G, dH = H_j - mean H.
  *
  * Built-ins (`-landscape2d NAME`):
- *  - `wells` (default): 3 datapoints sharing a wide well at the origin, each with its own
- *    narrow well (at (1, 1), (1, -1), (-1, 0.5)): full covariance with cross terms.
+ *  - `wells` (default): 3 datapoints sharing a wide well exp(-|w|^2/2) at the origin, each
+ *    with its own well 0.8 exp(-|w - c_j|^2) at c_j = (1, 0.5), (-0.6, 0.9), (-0.3, -1): full
+ *    covariance with cross terms, non-zero at the minimum.
  *  - `diag`: 4 datapoints u = (+-1, 0), (0, +-0.5) plus the common wells of `wells`' first
  *    datapoint: drift from the wells, constant diagonal Sigma = diag(0.5, 0.125).
  *  - `spread`: u = (+-1, 0), (0, +-1), no wells: G = 0, Sigma = I/2 (isotropic pure diffusion).

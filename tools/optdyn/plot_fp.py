@@ -12,7 +12,62 @@ def _title(run):
     return f"{g.get('landscape')}: T = {g.get('T'):g}, {kind}, n = {g.get('n')}"
 
 
+def _summary_2d(run):
+    g = run.group_attrs("fp2d")
+    t, mass, mean, cov = (run[f"fp2d/{k}"] for k in ("t", "mass", "mean", "cov"))
+    lines = [f"fp (2-D): {g.get('landscape')}, T = {g.get('T'):g}, alpha = {g.get('alpha'):g}, {g.get('nx')} x {g.get('ny')} cells, "
+             f"cross {g.get('cross')}, {g.get('time_steps')} {g.get('ts_type')} steps, min P = {g.get('P_min'):.3g}, "
+             f"mass drift {g.get('mass_drift'):.2g}, negative off-diagonals {g.get('negative_offdiagonals')}"]
+    lines.append("%10s %14s %10s %10s %10s %10s %10s" % ("t", "mass", "mean x", "mean y", "cov xx", "cov xy", "cov yy"))
+    for k in np.unique(np.linspace(0, len(t) - 1, min(len(t), 11)).round().astype(int)):
+        lines.append("%10.4g %14.11f %10.5f %10.5f %10.5f %10.5f %10.5f" % (t[k], mass[k], *mean[k], *cov[k]))
+    return "\n".join(lines)
+
+
+def _plot_2d(run, outdir, plt):
+    """Density snapshot panels P(t_k, x, y) with the mean loss contours, and mean/cov over time."""
+    g = run.group_attrs("fp2d")
+    x, y, t = run["fp2d/x"], run["fp2d/y"], run["fp2d/t"]
+    base = os.path.splitext(os.path.basename(run.path))[0]
+    written = []
+    if "fp2d/P" in run:
+        P = run["fp2d/P"]
+        idx = np.unique(np.linspace(0, len(t) - 1, min(len(t), 6)).round().astype(int))
+        fig, axes = plt.subplots(1, len(idx), figsize=(3.2 * len(idx), 3.4), squeeze=False)
+        for ax, k in zip(axes[0], idx):
+            ax.pcolormesh(x, y, P[k], shading="auto", cmap="viridis")
+            ax.contour(x, y, run["fp2d/L"], 8, colors="w", linewidths=0.4, alpha=0.6)
+            ax.set_title(f"t = {t[k]:g}", fontsize=9)
+            ax.set_xlabel("x")
+            ax.set_aspect("equal")
+        axes[0][0].set_ylabel("y")
+        fig.suptitle(f"2-D density P(x, y, t): {g.get('landscape')}, T = {g.get('T'):g}, cross {g.get('cross')}", fontsize=9)
+        fig.tight_layout()
+        path = os.path.join(outdir, f"{base}_density2d.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    mean, cov = run["fp2d/mean"], run["fp2d/cov"]
+    axes[0].plot(t, mean[:, 0], label="mean x")
+    axes[0].plot(t, mean[:, 1], label="mean y")
+    for a, lab in enumerate(("cov xx", "cov xy", "cov yy")):
+        axes[1].plot(t, cov[:, a], label=lab)
+    for ax in axes:
+        ax.set_xlabel("t (steps)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(outdir, f"{base}_moments2d.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
+    return written
+
+
 def summary(run):
+    if "fp2d/t" in run:
+        return _summary_2d(run)
     g = run.group_attrs("fp")
     t, mass, mean, std, esc = (run[f"fp/{k}"] for k in ("t", "mass", "mean", "std", "escaped"))
     lines = [f"fp: {_title(run)}, [{g.get('Wmin'):g}, {g.get('Wmax'):g}] {g.get('left')}/{g.get('right')}, "
@@ -36,6 +91,8 @@ def summary(run):
 
 
 def plot(run, outdir, plt):
+    if "fp2d/t" in run:
+        return _plot_2d(run, outdir, plt)
     written = []
     g = run.group_attrs("fp")
     W, t = run["fp/W"], run["fp/t"]
