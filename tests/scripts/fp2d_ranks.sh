@@ -12,6 +12,17 @@ done
 if "$OPTDYN" fp -fp_dim 3 -o bad.h5 -quiet >out.txt 2>err.txt; then fail "-fp_dim 3 accepted"; fi
 grep -q -- -fp_dim err.txt || fail "-fp_dim message"
 [ ! -e bad.h5 ] && [ ! -e bad.h5.partial ] || fail "file left behind"
+bad2d() {
+  local name=$1; shift
+  if "$OPTDYN" fp -fp_dim 2 -o bad.h5 -quiet "$@" >out.txt 2>err.txt; then fail "$* accepted"; fi
+  grep -q -- "$name" err.txt || { cat err.txt; fail "$*: message does not name $name"; }
+  [ ! -e bad.h5 ] && [ ! -e bad.h5.partial ] || fail "$*: file left behind"
+}
+bad2d -fp_xmax -fp_xmax -3
+bad2d -landscape2d -landscape2d foo
+bad2d -fp_cross -fp_cross bogus
+bad2d -landscape2d_point_0 -landscape2d custom -landscape2d_datapoints 1 -landscape2d_point_0 1,2
+bad2d -fp_n -fp_n 100
 "$PYTHON" - <<'PY'
 import h5py, numpy as np, sys
 c = h5py.File("cfg.h5", "r")
