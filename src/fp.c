@@ -123,6 +123,7 @@ PetscErrorCode OdFPCreate(MPI_Comm comm, OdFP *fpout)
   fp->init_W = 0.5;
   fp->save_P = PETSC_TRUE;
   fp->reuse = PETSC_TRUE;
+  fp->thomas = PETSC_TRUE;
   fp->mc_walkers = 10000;
   fp->mc_chunk = 250;
   fp->stat_L1 = NAN;
@@ -161,6 +162,82 @@ PetscErrorCode OdFPDestroy(OdFP *fpp)
   PetscFunctionReturn(0);
 }
 
+/* Tridiagonal LU without pivoting (Thomas) as a PCSHELL for the 1-rank solve: the factor of an
+   M-matrix has l <= 0, d > 0, u <= 0, so forward and backward substitution keep P >= 0 (the
+   same arithmetic as PETSc's LU with natural ordering, without the general sparse overhead). */
+typedef struct {
+  PetscInt n;
+  PetscReal *l, *d, *u;
+} FPTridiag;
+
+static PetscErrorCode TridiagSetUp(PC pc)
+{
+  FPTridiag *t;
+  Mat A;
+  PetscInt n;
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &t));
+  PetscCall(PCGetOperators(pc, &A, NULL));
+  PetscCall(MatGetSize(A, &n, NULL));
+  if (t->n != n) {
+    PetscCall(PetscFree3(t->l, t->d, t->u));
+    PetscCall(PetscCalloc3(n, &t->l, n, &t->d, n, &t->u));
+    t->n = n;
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt nc;
+    const PetscInt *cols;
+    const PetscScalar *vals;
+    t->l[i] = t->d[i] = t->u[i] = 0;
+    PetscCall(MatGetRow(A, i, &nc, &cols, &vals));
+    for (PetscInt k = 0; k < nc; k++) {
+      if (cols[k] == i - 1) t->l[i] = vals[k];
+      else if (cols[k] == i) t->d[i] = vals[k];
+      else if (cols[k] == i + 1) t->u[i] = vals[k];
+      else PetscCheck(vals[k] == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "matrix is not tridiagonal");
+    }
+    PetscCall(MatRestoreRow(A, i, &nc, &cols, &vals));
+  }
+  for (PetscInt i = 1; i < n; i++) {
+    PetscCheck(t->d[i - 1] != 0, PETSC_COMM_SELF, PETSC_ERR_MAT_LU_ZRPVT, "zero pivot in row %" PetscInt_FMT, i - 1);
+    t->l[i] /= t->d[i - 1];
+    t->d[i] -= t->l[i] * t->u[i - 1];
+  }
+  for (PetscInt i = 0; i < n; i++) t->d[i] = 1 / t->d[i]; /* store reciprocal pivots: no division in the solve */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TridiagApply(PC pc, Vec x, Vec y)
+{
+  FPTridiag *t;
+  const PetscScalar *b;
+  PetscScalar *p;
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &t));
+  PetscCall(VecGetArrayRead(x, &b));
+  PetscCall(VecGetArray(y, &p));
+  const PetscInt n = t->n;
+  const PetscReal *l = t->l, *d = t->d, *u = t->u;
+  p[0] = b[0];
+  for (PetscInt i = 1; i < n; i++) p[i] = b[i] - l[i] * p[i - 1];
+  p[n - 1] *= d[n - 1];
+  for (PetscInt i = n - 2; i >= 0; i--) p[i] = (p[i] - u[i] * p[i + 1]) * d[i];
+  PetscCall(VecRestoreArray(y, &p));
+  PetscCall(VecRestoreArrayRead(x, &b));
+  PetscCall(PetscLogFlops(5.0 * n));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TridiagDestroy(PC pc)
+{
+  FPTridiag *t;
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &t));
+  PetscCall(PetscFree3(t->l, t->d, t->u));
+  PetscCall(PetscFree(t));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdFPSetFromOptions(OdFP fp)
 {
   PetscBool set;
@@ -195,6 +272,7 @@ PetscErrorCode OdFPSetFromOptions(OdFP fp)
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mc_chunk", "Walkers per Monte Carlo work unit", OD_RANGE_AT_LEAST(1), &fp->mc_chunk, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-save_P", "Write the density snapshots /fp/P", &fp->save_P, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-reuse_factor", "Backward Euler: rebuild and refactor (I/dt - A) only when dt changes", &fp->reuse, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-thomas", "1 rank: solve with a dedicated tridiagonal LU (PCSHELL) instead of PETSc's sparse LU", &fp->thomas, NULL));
   fp->dt0 = fp->t_final / 1000;
   PetscCall(OdOptionsReal(PetscOptionsObject, "-dt", "Initial time step (default t_final/1000; -ts_dt overrides)", OD_RANGE_POSITIVE, &fp->dt0, &set));
   PetscOptionsEnd();
@@ -223,6 +301,16 @@ PetscErrorCode OdFPSetFromOptions(OdFP fp)
       PetscCall(KSPSetType(ksp, KSPPREONLY));
       PetscCall(PCSetType(pc, PCLU));
       PetscCall(PCFactorSetMatOrderingType(pc, MATORDERINGNATURAL));
+      if (fp->thomas) { /* the same LU, as a dedicated tridiagonal (Thomas) factor/solve */
+        FPTridiag *tri;
+        PetscCall(PetscNew(&tri));
+        PetscCall(PCSetType(pc, PCSHELL));
+        PetscCall(PCShellSetContext(pc, tri));
+        PetscCall(PCShellSetName(pc, "tridiagonal LU without pivoting (Thomas), optdyn fp"));
+        PetscCall(PCShellSetSetUp(pc, TridiagSetUp));
+        PetscCall(PCShellSetApply(pc, TridiagApply));
+        PetscCall(PCShellSetDestroy(pc, TridiagDestroy));
+      }
     } else {
       /* block Jacobi with exact tridiagonal blocks (ILU(0) = LU): the preconditioned operator
          is the identity plus a rank-2 term per rank interface, so GMRES converges in a few
@@ -724,6 +812,7 @@ PetscErrorCode OdFPGetHistory(OdFP fp, OdFPHistory *h)
   h->P_min = fp->P_min;
   h->mass_drift = fp->mass_drift;
   h->steps = fp->steps;
+  h->factorizations = fp->factorizations;
   PetscFunctionReturn(0);
 }
 

@@ -31,6 +31,7 @@ struct _n_OdFP {
   Mat J;                  /* I/dt - A (reuse path) */
   PetscReal jac_shift;    /* shift J was built for */
   PetscInt factorizations;
+  PetscBool thomas;       /* -fp_thomas: 1-rank tridiagonal PCSHELL */
   PetscReal esc_left, esc_right, clipped; /* local accumulators (this rank's boundary faces) */
   PetscReal h;
   PetscInt xs, xm;

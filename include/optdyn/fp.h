@@ -22,7 +22,9 @@
  * `-fp_flux sg` takes Pe = v h / D at the face midpoint. See docs/fp.md.
  *
  * Time integration: PETSc TS on the linear problem (TS_LINEAR, constant Jacobian); default
- * backward Euler with adaptive steps, direct LU (MUMPS on more than one rank). All -ts_,
+ * backward Euler with adaptive steps; (I/dt - A) is rebuilt and factored only when dt changes
+ * (-fp_reuse_factor); 1 rank: tridiagonal LU without pivoting (-fp_thomas), several ranks
+ * GMRES + block Jacobi. All -ts_,
  * -ksp_, -pc_ options apply; the stationary solve uses the prefix -fp_stationary_.
  */
 #pragma once
@@ -59,6 +61,7 @@ typedef struct {
   PetscReal P_min;      /**< smallest value of P over every accepted time step */
   PetscReal mass_drift; /**< max over snapshots of |mass + escaped - mass0| / mass0 */
   PetscInt steps;       /**< accepted time steps */
+  PetscInt factorizations; /**< times (I/dt - A) was rebuilt (factor-once path, -fp_reuse_factor) */
 } OdFPHistory;
 PetscErrorCode OdFPGetHistory(OdFP fp, OdFPHistory *h);
 

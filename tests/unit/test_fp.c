@@ -161,6 +161,37 @@ START_TEST(test_gd_vs_monte_carlo)
 }
 END_TEST
 
+START_TEST(test_factor_once_thomas)
+{
+  /* the default 1-rank path (factor once per dt, tridiagonal PCSHELL) against PETSc's sparse LU
+     rebuilt every step through TS's RHS Jacobian: same density to round-off; fixed dt -> one
+     factorization, adaptive dt -> one per distinct step */
+  const char *base = "-fp_T 0.02 -fp_n 3000 -fp_t_final 2000 -fp_nt 6 -fp_save_P 0";
+  const char *var[4] = {"-ts_adapt_type none -ts_dt 10", "-ts_adapt_type none -ts_dt 10 -fp_reuse_factor 0 -fp_thomas 0", "", "-fp_reuse_factor 0 -fp_thomas 0"};
+  OdFP fp[4];
+  Vec P[4];
+  for (int v = 0; v < 4; v++) {
+    char opts[512];
+    snprintf(opts, sizeof opts, "%s %s", base, var[v]);
+    fp[v] = Make(opts);
+    ck_assert_int_eq(OdFPGetSolution(fp[v], &P[v], NULL), 0);
+  }
+  for (int v = 0; v < 4; v += 2) {
+    PetscReal d, n;
+    VecNorm(P[v], NORM_INFINITY, &n);
+    VecAXPY(P[v + 1], -1, P[v]);
+    VecNorm(P[v + 1], NORM_INFINITY, &d);
+    ck_assert_msg(d <= 1e-12 * n, "%s vs %s: %g", var[v], var[v + 1], d / n);
+  }
+  OdFPHistory h0, h2;
+  OdFPGetHistory(fp[0], &h0);
+  OdFPGetHistory(fp[2], &h2);
+  ck_assert_int_eq(h0.factorizations, 1);
+  ck_assert_msg(h2.factorizations > 10 && h2.factorizations >= h2.steps, "adaptive: %d rebuilds for %d steps", (int)h2.factorizations, (int)h2.steps);
+  for (int v = 0; v < 4; v++) OdFPDestroy(&fp[v]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("fp");
@@ -171,6 +202,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_pure_diffusion);
   tcase_add_test(tc, test_stationary_convergence);
   tcase_add_test(tc, test_gd_vs_monte_carlo);
+  tcase_add_test(tc, test_factor_once_thomas);
   suite_add_tcase(s, tc);
   return s;
 }
