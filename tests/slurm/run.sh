@@ -15,7 +15,8 @@
 #   jobs/scaling-strong.sh     1 and 2 ranks: scaling file with 2 rows, runs bitwise identical,
 #                              figure written
 #   jobs/scaling-weak.sh       1 and 2 ranks, work doubling: 2 rows, work column, figure
-# Exit 77 (ctest SKIP_RETURN_CODE) only when the SLURM/munge binaries are not installed
+# Exit 77 (ctest SKIP_RETURN_CODE) only when the SLURM/munge binaries are not installed or
+# the machine has no cgroup filesystem (slurmd cannot start, e.g. in a bare chroot)
 # (tools/setup-debian.sh --slurm installs them). Daemons are stopped by pid on exit; set
 # OD_SLURM_KEEP=1 to keep the temporary directory (logs, results).
 set -uo pipefail
@@ -28,6 +29,11 @@ source "$here/cluster.sh"
 
 if ! missing=$(od_cluster_available); then
   echo "SKIP: SLURM test: '$missing' is not installed (install slurm-wlm and munge: tools/setup-debian.sh --slurm)"
+  exit 77
+fi
+if [ ! -d /sys/fs/cgroup ] || [ -z "$(ls -A /sys/fs/cgroup 2>/dev/null)" ]; then
+  # slurmd cannot initialize without a cgroup filesystem (e.g. a bare chroot without /sys)
+  echo "SKIP: SLURM test: no cgroup filesystem at /sys/fs/cgroup, so slurmd cannot start on this machine"
   exit 77
 fi
 if [ "$(id -u)" != 0 ]; then
