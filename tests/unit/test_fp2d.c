@@ -1,8 +1,11 @@
 /* 2-D Fokker-Planck solver (-fp_dim 2): landscape derivatives, mass conservation and positivity
    on a diagonal-covariance landscape, isotropic pure diffusion (variance grows by T^2 S^2 per
-   step), correlated pure diffusion through the cross-diffusion stencil, and the factor-once
-   path against rebuilding the matrix every step. One rank, no files written. */
+   step), correlated pure diffusion through the cross-diffusion stencil, the factor-once path
+   against rebuilding the matrix every step, and the long-time state against the analytic
+   stationary density (constant Sigma). One rank, no files written. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "od_check.h"
 #include "optdyn/fp2d.h"
 
@@ -163,6 +166,50 @@ START_TEST(test_factor_once)
 }
 END_TEST
 
+/* L1 distance between the long-time density and P_inf ~ exp(-2 L/(T S2)) for the landscape
+   u = (+-1, 0), (0, +-1) plus common wells: Sigma = I/2 constant, G = grad L_wells. */
+static double StationaryL1(int n)
+{
+  const double T = 0.5, S2 = 0.5, lo = -3, hi = 3, h = (hi - lo) / n;
+  const char *w = "1 0.5 0 0; 0.6 2 0.8 0.4";
+  char opts[2048];
+  snprintf(opts, sizeof opts,
+           "-landscape2d custom -landscape2d_datapoints 4 -landscape2d_linear_0 1,0 -landscape2d_linear_1 -1,0 -landscape2d_linear_2 0,1 -landscape2d_linear_3 0,-1 "
+           "-landscape2d_point_0 \"%s\" -landscape2d_point_1 \"%s\" -landscape2d_point_2 \"%s\" -landscape2d_point_3 \"%s\" "
+           "-fp_T 0.5 -fp_xmin -3 -fp_xmax 3 -fp_ymin -3 -fp_ymax 3 -fp_nx %d -fp_ny %d -fp_t_final 20000 -fp_nt 2 -fp_dt 200 -fp_save_P 0",
+           w, w, w, w, n, n);
+  OdFP2D fp = Make(opts);
+  Vec P;
+  const PetscScalar *p;
+  double *f, sum = 0, L1 = 0;
+  ck_assert_int_eq(OdFP2DGetGrid(fp, NULL, NULL, NULL, &P), 0);
+  f = malloc(sizeof(double) * n * n);
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < n; i++) {
+      const double x = lo + (i + 0.5) * h, y = lo + (j + 0.5) * h;
+      const double L = -exp(-0.5 * (x * x + y * y)) - 0.6 * exp(-2 * ((x - 0.8) * (x - 0.8) + (y - 0.4) * (y - 0.4)));
+      f[j * n + i] = exp(-2 * L / (T * S2));
+      sum += f[j * n + i] * h * h;
+    }
+  VecGetArrayRead(P, &p);
+  for (int k = 0; k < n * n; k++) L1 += fabs(p[k] - f[k] / sum) * h * h;
+  VecRestoreArrayRead(P, &p);
+  free(f);
+  OdFP2DDestroy(&fp);
+  return L1;
+}
+
+START_TEST(test_stationary_constant_sigma)
+{
+  /* drift and diffusion together: the long-time state matches the analytic stationary density
+     (zero flux) with the L1 error falling at least first order under refinement */
+  const double e1 = StationaryL1(24), e2 = StationaryL1(48), e3 = StationaryL1(96);
+  printf("2-D stationary L1 error vs exp(-2L/(T S2)): n = 24: %.3g, 48: %.3g, 96: %.3g\n", e1, e2, e3);
+  ck_assert_msg(e1 / e2 >= 1.8 && e2 / e3 >= 1.8, "L1 errors %g, %g, %g", e1, e2, e3);
+  ck_assert_msg(e3 < 5e-3, "L1 error %g at 96^2", e3);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("fp2d");
@@ -173,6 +220,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_isotropic_diffusion);
   tcase_add_test(tc, test_correlated_diffusion);
   tcase_add_test(tc, test_factor_once);
+  tcase_add_test(tc, test_stationary_constant_sigma);
   suite_add_tcase(s, tc);
   return s;
 }
