@@ -2,7 +2,8 @@
 # optdyn fp -fp_dim 2 at 1, 2 and 4 ranks (2-D DMDA split in strips; MUMPS on several ranks):
 # every dataset agrees to 1e-10 relative with the 1-rank run (wells landscape, limited cross
 # diffusion; the diagonal-covariance landscape is covered by tests/unit/test_fp2d.c); /fp2d/P has shape [nt, ny, nx]; the
-# configs/fp-2d.yaml config runs; a bad -fp_dim is rejected before any file is written.
+# configs/fp-2d.yaml config runs and tools/optdyn-plot draws its figures; bad options are
+# rejected before any file is written.
 source "$(dirname "$0")/lib.sh"
 common=(-fp_dim 2 -fp_nx 30 -fp_ny 26 -fp_t_final 60 -fp_nt 4 -quiet)
 for np in 1 2 4; do
@@ -48,4 +49,7 @@ for tag in "w":
     assert np.hypot(*m[-1]) < 0.8 * np.hypot(*m[0]), m
     print(tag, "ok:", len(names), "datasets agree at 1/2/4 ranks")
 PY
+# the 2-D figures (density snapshot panels, moments) and the text summary
+out=$("$PYTHON" "$OPTDYN_SOURCE/tools/optdyn-plot" cfg.h5 -o figs) || fail "optdyn-plot: $out"
+[ -s figs/cfg_density2d.png ] && [ -s figs/cfg_moments2d.png ] || fail "2-D figures missing: $out"
 echo "fp2d_ranks: OK"
