@@ -34,6 +34,7 @@ struct _n_OdEscape {
   PetscReal *record; /* [count * reclen] */
   PetscInt reclen;
   PetscBool done;
+  double run_seconds; /* wall time of the sweep (this run's part, after a restart) */
 };
 
 static const char *const method_names[] = {"mc", "exact"};
@@ -292,7 +293,9 @@ static PetscErrorCode WriteOutput(OdEscape e)
 PetscErrorCode OdEscapeRun(OdEscape e, PetscBool *interrupted)
 {
   PetscFunctionBegin;
+  const double t0 = MPI_Wtime();
   PetscCall(OdSweepRun(e->sweep, e->method == OD_ESCAPE_MC ? UnitMC : UnitExact, e, e->record, interrupted));
+  e->run_seconds = MPI_Wtime() - t0;
   if (*interrupted) PetscFunctionReturn(0);
   PetscCall(WriteOutput(e));
   PetscCall(OdSweepRemoveCheckpoint(e->sweep));
@@ -321,7 +324,7 @@ PetscErrorCode OdEscapeView(OdEscape e, PetscViewer viewer)
     }
     PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   }
-  PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(e->output)));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s (sweep %.3f s)\n", OdOutputGetPath(e->output), e->run_seconds));
   PetscFunctionReturn(0);
 }
 
