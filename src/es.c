@@ -2,6 +2,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <petscviewer.h>
 #include "optdyn/es.h"
@@ -588,8 +589,6 @@ static PetscErrorCode CheckAndStop(OdEs e, PetscBool stop_local, PetscBool *stop
   PetscFunctionReturn(0);
 }
 
-static const char od_es_magic[8] = {'O', 'D', 'E', 'S', 'C', 'K', '1', '\n'};
-
 /* The options that define the computation, as canonical text: "name value" entries,
    sorted, whitespace-normalized, without run-control flags. */
 static int IsOptionName(const char *t) { return t[0] == '-' && !(t[1] >= '0' && t[1] <= '9') && t[1] != '.' && t[1] != 0; }
@@ -634,20 +633,165 @@ static PetscErrorCode Identity(char **text)
   PetscFunctionReturn(0);
 }
 
+/* The checkpoint is an HDF5 file (format version below) written by rank 0 alone with the
+   default (sec2) driver: datasets for every piece of the search state and root attributes
+   for the position, the options identity and the format version. */
+#define OD_ES_CKPT_VERSION 1
+_Static_assert(sizeof(PetscReal) == sizeof(double), "the checkpoint stores PetscReal as IEEE double");
+
+typedef struct {
+  const char *name;
+  PetscReal *p;
+  int rank;
+  hsize_t dims[2];
+} CkptSeg;
+
+/* The pieces of e->state, in layout order; together they cover it exactly. */
+static int CheckpointSegments(OdEs e, CkptSeg s[16])
+{
+  const hsize_t d = (hsize_t)e->d, ns = (hsize_t)e->nsig, G = (hsize_t)e->G, Q = (hsize_t)e->Q, hd = (hsize_t)e->hist_d;
+  int n = 0;
+#define SEG1(nm, ptr, n0) s[n].name = nm, s[n].p = ptr, s[n].rank = 1, s[n].dims[0] = n0, s[n].dims[1] = 1, n++
+#define SEG2(nm, ptr, n0, n1) s[n].name = nm, s[n].p = ptr, s[n].rank = 2, s[n].dims[0] = n0, s[n].dims[1] = n1, n++
+  SEG1("mu", e->mu, d);
+  SEG1("sigma", e->sig, ns);
+  SEG1("moment1", e->m1, d + ns);
+  SEG1("moment2", e->m2, d + ns);
+  SEG1("history/f_mean", e->h_fmean, G);
+  SEG1("history/sigma", e->h_sigma, G);
+  SEG1("history/grad_norm", e->h_gnorm, G);
+  SEG1("history/sigma_grad_norm", e->h_sgnorm, G);
+  SEG1("history/f_best", e->h_fbest, G);
+  SEG1("history/f_pop", e->h_fpop, G);
+  SEG2("history/mu", e->h_mu, G, hd);
+  if (e->h_sig) SEG2("history/sigma_components", e->h_sig, G, hd);
+  SEG1("replicates/f", e->r_f, Q);
+  SEG1("replicates/sigma", e->r_sigma, Q);
+  SEG1("replicates/basin", e->r_basin, Q);
+  SEG2("replicates/mu", e->r_mu, Q, hd);
+#undef SEG1
+#undef SEG2
+  return n;
+}
+
+static herr_t CkptAttrInt64(hid_t loc, const char *name, int64_t v)
+{
+  hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+  herr_t st = -1;
+  if (sp >= 0 && (a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0) st = H5Awrite(a, H5T_NATIVE_INT64, &v);
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+  return st;
+}
+
+static herr_t CkptAttrString(hid_t loc, const char *name, const char *text)
+{
+  hid_t sp = H5Screate(H5S_SCALAR), t = H5Tcopy(H5T_C_S1), a = -1;
+  herr_t st = -1;
+  if (sp >= 0 && t >= 0 && H5Tset_size(t, strlen(text) + 1) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 && (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0) st = H5Awrite(a, t, text);
+  if (a >= 0) H5Aclose(a);
+  if (t >= 0) H5Tclose(t);
+  if (sp >= 0) H5Sclose(sp);
+  return st;
+}
+
+/* 0 on success */
+static int WriteCheckpointH5(OdEs e, const char *path, const char *ident)
+{
+  CkptSeg s[16];
+  const int n = CheckpointSegments(e, s);
+  hid_t fapl = -1, file = -1, lcpl = -1;
+  int ok = 0;
+  /* 1.8+ object format: dense attribute storage, so the options text may exceed 64 KiB */
+  if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0) goto done;
+  if ((file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) goto done;
+  if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0) goto done;
+  if (CkptAttrInt64(file, "format_version", OD_ES_CKPT_VERSION) < 0 || CkptAttrString(file, "format", "optdyn es checkpoint") < 0) goto done;
+  if (CkptAttrInt64(file, "replicate", (int64_t)e->q) < 0 || CkptAttrInt64(file, "generation", (int64_t)e->gen) < 0) goto done;
+  if (CkptAttrString(file, "options", ident) < 0) goto done;
+  for (int i = 0; i < n; i++) {
+    hid_t sp, ds;
+    herr_t st = -1;
+    if (s[i].dims[0] * s[i].dims[1] == 0) continue; /* empty pieces are not stored */
+    if ((sp = H5Screate_simple(s[i].rank, s[i].dims, NULL)) < 0) goto done;
+    ds = H5Dcreate2(file, s[i].name, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds >= 0) st = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s[i].p), H5Dclose(ds);
+    H5Sclose(sp);
+    if (st < 0) goto done;
+  }
+  ok = 1;
+done:
+  if (lcpl >= 0) H5Pclose(lcpl);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (file >= 0 && H5Fclose(file) < 0) ok = 0;
+  return ok ? 0 : 1;
+}
+
+static int CkptReadInt64(hid_t loc, const char *name, int64_t *v)
+{
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  herr_t st = -1;
+  if (a >= 0) st = H5Aread(a, H5T_NATIVE_INT64, v), H5Aclose(a);
+  return st >= 0;
+}
+
+/* status: 1 ok, 2 corrupt (or not an es checkpoint), 3 written with other options */
+static int ReadCheckpointH5(OdEs e, const char *path, const char *ident, int64_t pos[2])
+{
+  CkptSeg s[16];
+  const int n = CheckpointSegments(e, s);
+  hid_t file, a = -1, t = -1, mt = -1;
+  int status = 2;
+  int64_t version = 0;
+  char *stored = NULL;
+  if ((file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) return 2;
+  if (!CkptReadInt64(file, "format_version", &version) || version != OD_ES_CKPT_VERSION) goto done;
+  if (!CkptReadInt64(file, "replicate", &pos[0]) || !CkptReadInt64(file, "generation", &pos[1])) goto done;
+  if ((a = H5Aopen(file, "options", H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0) goto done;
+  {
+    const size_t len = H5Tget_size(t);
+    if (len == 0 || !(stored = (char *)calloc(len + 1, 1)) || (mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(mt, len) < 0 || H5Aread(a, mt, stored) < 0) goto done;
+  }
+  if (strcmp(stored, ident)) {
+    status = 3;
+    goto done;
+  }
+  for (int i = 0; i < n; i++) {
+    hid_t ds, sp;
+    hsize_t dims[2] = {1, 1};
+    int rk;
+    herr_t st = -1;
+    if (s[i].dims[0] * s[i].dims[1] == 0) continue;
+    if ((ds = H5Dopen2(file, s[i].name, H5P_DEFAULT)) < 0) goto done;
+    sp = H5Dget_space(ds);
+    rk = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    if (rk == s[i].rank && dims[0] == s[i].dims[0] && (rk == 1 || dims[1] == s[i].dims[1])) st = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s[i].p);
+    H5Dclose(ds);
+    if (st < 0) goto done;
+  }
+  status = 1;
+done:
+  free(stored);
+  if (mt >= 0) H5Tclose(mt);
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  H5Fclose(file);
+  return status;
+}
+
 static PetscErrorCode WriteCheckpoint(OdEs e)
 {
   char *ident, tmp[PETSC_MAX_PATH_LEN + 16];
+  int err;
   PetscFunctionBegin;
   if (e->rank) PetscFunctionReturn(0);
   PetscCall(Identity(&ident));
   snprintf(tmp, sizeof tmp, "%s.tmp", e->ckpt_path);
-  FILE *f = fopen(tmp, "wb");
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write checkpoint %s", tmp);
-  const int64_t hdr[4] = {(int64_t)e->q, (int64_t)e->gen, (int64_t)e->nstate, (int64_t)strlen(ident)};
-  int ok = fwrite(od_es_magic, 1, 8, f) == 8 && fwrite(hdr, sizeof hdr, 1, f) == 1 && fwrite(ident, 1, (size_t)hdr[3], f) == (size_t)hdr[3] && fwrite(e->state, sizeof(PetscReal), e->nstate, f) == e->nstate;
-  ok = (fclose(f) == 0) && ok;
+  err = WriteCheckpointH5(e, tmp, ident);
   PetscCall(PetscFree(ident));
-  PetscCheck(ok && rename(tmp, e->ckpt_path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write checkpoint %s", e->ckpt_path);
+  if (err) (void)remove(tmp);
+  PetscCheck(!err && rename(tmp, e->ckpt_path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write checkpoint %s", e->ckpt_path);
   PetscFunctionReturn(0);
 }
 
@@ -659,26 +803,12 @@ static PetscErrorCode ReadCheckpoint(OdEs e, PetscBool *found)
   if (!e->rank) {
     FILE *f = fopen(e->ckpt_path, "rb");
     if (f) {
-      char magic[8], *ident, *stored;
-      int64_t hdr[4];
-      status = 2;
-      PetscCall(Identity(&ident));
-      if (fread(magic, 1, 8, f) == 8 && !memcmp(magic, od_es_magic, 8) && fread(hdr, sizeof hdr, 1, f) == 1) {
-        if (hdr[2] != (int64_t)e->nstate || hdr[3] < 0 || hdr[3] > (1 << 26)) status = 3;
-        else {
-          PetscCall(PetscCalloc1(hdr[3] + 1, &stored));
-          if (fread(stored, 1, (size_t)hdr[3], f) == (size_t)hdr[3]) {
-            if (strcmp(stored, ident)) status = 3;
-            else if (fread(e->state, sizeof(PetscReal), e->nstate, f) == e->nstate) {
-              status = 1;
-              pos[0] = hdr[0], pos[1] = hdr[1];
-            }
-          }
-          PetscCall(PetscFree(stored));
-        }
-      }
-      PetscCall(PetscFree(ident));
+      char *ident;
       fclose(f);
+      PetscCall(Identity(&ident));
+      H5E_BEGIN_TRY { status = ReadCheckpointH5(e, e->ckpt_path, ident, pos); }
+      H5E_END_TRY;
+      PetscCall(PetscFree(ident));
     }
   }
   PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, e->comm));

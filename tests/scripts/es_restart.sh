@@ -10,6 +10,21 @@ run_np 2 "${a[@]}" -o full.h5 >/dev/null
 run_np 2 "${a[@]}" -o part.h5 -es_stop_after 37 > log1 || fail "interrupted run exited non-zero"
 [ ! -e part.h5 ] && [ ! -e part.h5.partial ] && [ -e part.h5.ckpt ] || fail "interrupted run: expected only part.h5.ckpt"
 grep -q "continue with -restart" log1 || fail "no restart hint"
+# the checkpoint is HDF5: position and format attributes, one dataset per piece of state
+"$PYTHON" - part.h5.ckpt <<'PY' || fail "checkpoint layout"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["format_version"] == 1 and f.attrs["replicate"] == 0 and f.attrs["generation"] == 37, dict(f.attrs)
+assert b"-es_population 21" in f.attrs["options"], f.attrs["options"]
+for n, shape in [("mu", (2,)), ("sigma", (2,)), ("moment1", (4,)), ("moment2", (4,)), ("history/f_mean", (80,)), ("history/mu", (80, 2)), ("replicates/f", (1,))]:
+    assert f[n].shape == shape and f[n].dtype == "<f8", (n, f[n].shape)
+PY
+cp part.h5.ckpt good.ckpt; head -c 3000 good.ckpt > part.h5.ckpt
+set +e
+out=$(run_np 1 "${a[@]}" -o part.h5 -restart 2>&1); st=$?
+set -e
+[ $st -ne 0 ] && echo "$out" | grep -q "is corrupt" || fail "truncated checkpoint accepted: $out"
+mv good.ckpt part.h5.ckpt
 run_np 1 "${a[@]}" -o part.h5 -restart > log2
 grep -q "restarting from part.h5.ckpt" log2 || fail "did not restart: $(cat log2)"
 [ ! -e part.h5.ckpt ] || fail "checkpoint not removed"
