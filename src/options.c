@@ -156,61 +156,56 @@ static PetscInt SplitList(char *raw, char *items[], PetscInt cap)
   return n;
 }
 
-PetscErrorCode OdOptionsRealList(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, OdRange range, PetscInt n_default, PetscReal values[], PetscInt *n, PetscBool *set)
+/* A comma list of reals or integers: one parser for both, so they fail alike. */
+typedef enum { LIST_REAL, LIST_INT } ListKind;
+
+static PetscErrorCode GetList(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, OdRange range, ListKind kind, PetscInt n_default, void *values, PetscInt *n, PetscBool *set)
 {
-  char raw[OD_OPT_MAXLEN], def[OD_OPT_MAXLEN] = "", full[256], *items[1024];
+  char raw[OD_OPT_MAXLEN], def[OD_OPT_MAXLEN] = "", full[256], copy[OD_OPT_MAXLEN], *items[1024];
+  PetscReal *rv = (PetscReal *)values;
+  PetscInt *iv = (PetscInt *)values, cap = *n, m;
   PetscBool flg;
-  PetscInt cap = *n, m;
+  const char *what = kind == LIST_REAL ? "real number" : "integer";
   PetscFunctionBegin;
   for (PetscInt i = 0; i < n_default; i++) {
     size_t l = strlen(def);
-    snprintf(def + l, sizeof def - l, "%s%g", i ? "," : "", (double)values[i]);
+    if (kind == LIST_REAL) snprintf(def + l, sizeof def - l, "%s%g", i ? "," : "", (double)rv[i]);
+    else snprintf(def + l, sizeof def - l, "%s%" PetscInt_FMT, i ? "," : "", iv[i]);
   }
   *n = n_default;
   PetscCall(GetRaw(PetscOptionsObject, name, help, def, raw, &flg));
   if (set) *set = flg;
   if (!flg) PetscFunctionReturn(0);
   FullName(PetscOptionsObject, name, full, sizeof full);
-  char copy[OD_OPT_MAXLEN];
   PetscCall(PetscStrncpy(copy, raw, sizeof copy));
   m = SplitList(copy, items, PetscMin(cap, 1024));
   PetscCheck(m >= 0, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s' has too many entries: at most %" PetscInt_FMT " allowed", full, raw, cap);
-  PetscCheck(m > 0, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is empty: expected a comma-separated list of numbers", full, raw);
+  PetscCheck(m > 0, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is empty: expected a comma-separated list of %ss", full, raw, what);
   for (PetscInt i = 0; i < m; i++) {
-    PetscCheck(ParseReal(items[i], &values[i]), PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s': entry '%s' is not a real number", full, raw, items[i]);
-    PetscCall(CheckReal(PetscOptionsObject, name, items[i], range, values[i]));
+    PetscReal x;
+    long long v = 0;
+    const PetscBool ok = kind == LIST_REAL ? ParseReal(items[i], &x) : (ParseInt(items[i], &v) && v >= PETSC_MIN_INT && v <= PETSC_MAX_INT);
+    PetscCheck(ok, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s': entry '%s' is not a%s %s", full, raw, items[i], kind == LIST_INT ? "n" : "", what);
+    if (kind == LIST_INT) x = (PetscReal)v;
+    PetscCall(CheckReal(PetscOptionsObject, name, items[i], range, x));
+    if (kind == LIST_REAL) rv[i] = x;
+    else iv[i] = (PetscInt)v;
   }
   *n = m;
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode OdOptionsRealList(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, OdRange range, PetscInt n_default, PetscReal values[], PetscInt *n, PetscBool *set)
+{
+  PetscFunctionBegin;
+  PetscCall(GetList(PetscOptionsObject, name, help, range, LIST_REAL, n_default, values, n, set));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdOptionsIntList(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, OdRange range, PetscInt n_default, PetscInt values[], PetscInt *n, PetscBool *set)
 {
-  char raw[OD_OPT_MAXLEN], def[OD_OPT_MAXLEN] = "", full[256], *items[1024];
-  PetscBool flg;
-  PetscInt cap = *n, m;
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < n_default; i++) {
-    size_t l = strlen(def);
-    snprintf(def + l, sizeof def - l, "%s%" PetscInt_FMT, i ? "," : "", values[i]);
-  }
-  *n = n_default;
-  PetscCall(GetRaw(PetscOptionsObject, name, help, def, raw, &flg));
-  if (set) *set = flg;
-  if (!flg) PetscFunctionReturn(0);
-  FullName(PetscOptionsObject, name, full, sizeof full);
-  char copy[OD_OPT_MAXLEN];
-  PetscCall(PetscStrncpy(copy, raw, sizeof copy));
-  m = SplitList(copy, items, PetscMin(cap, 1024));
-  PetscCheck(m >= 0, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s' has too many entries: at most %" PetscInt_FMT " allowed", full, raw, cap);
-  PetscCheck(m > 0, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is empty: expected a comma-separated list of integers", full, raw);
-  for (PetscInt i = 0; i < m; i++) {
-    long long v;
-    PetscCheck(ParseInt(items[i], &v) && v >= PETSC_MIN_INT && v <= PETSC_MAX_INT, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%s': entry '%s' is not an integer", full, raw, items[i]);
-    PetscCall(CheckReal(PetscOptionsObject, name, items[i], range, (PetscReal)v));
-    values[i] = (PetscInt)v;
-  }
-  *n = m;
+  PetscCall(GetList(PetscOptionsObject, name, help, range, LIST_INT, n_default, values, n, set));
   PetscFunctionReturn(0);
 }
 
