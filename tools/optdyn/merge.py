@@ -251,6 +251,45 @@ def _check_provenance(ordered):
     return sorted(dropped)
 
 
+def _trapezoid_one_minus(s, comp):
+    """The trapezoid of (1 - comp) over s, in the same operation order as optdyn's C code
+    (OdOpIntegralOneMinusComp), so the result is bitwise that of a single run."""
+    total = 0.0
+    for i in range(len(s) - 1):
+        total += 0.5 * (float(s[i + 1]) - float(s[i])) * ((1.0 - float(comp[i])) + (1.0 - float(comp[i + 1])))
+    return total
+
+
+def _merged_summaries(command, ordered, out):
+    """Group attributes that summarize a slice's own points, recomputed for the merged file
+    exactly as a single run computes them. Returns {(group, key): value}."""
+    values = {}
+    if command == "op" and "op/comp" in out and "op/grid_s0" in out:
+        comp, g0 = out["op/comp"][()], out["op/grid_s0"][()]
+        g1 = out["op/grid_s1"][()] if "op/grid_s1" in out else np.zeros(1)
+        if len(g1) <= 1:
+            values[("op", "integral_one_minus_comp")] = _trapezoid_one_minus(out["op/s0"][()], comp)
+        else:
+            rows = [_trapezoid_one_minus(g1, comp[r * len(g1):(r + 1) * len(g1)]) for r in range(len(g0))]
+            total = 0.0
+            for r in range(len(g0) - 1):
+                total += 0.5 * (float(g0[r + 1]) - float(g0[r])) * (rows[r] + rows[r + 1])
+            values[("op", "integral_one_minus_comp")] = total
+        ds = [s.groups.get("op", {}).get("delta_check_max_abs_dop") for s in ordered]
+        if all(d is not None for d in ds):  # a max of maxima is the max
+            values[("op", "delta_check_max_abs_dop")] = max(float(d) for d in ds)
+    if command == "oscillator":
+        best = None  # the first slice (in eta order) holding the smallest measured rate, as a single run's row-major scan
+        for s in ordered:
+            g = s.groups.get("oscillator", {})
+            if "best_rate_measured" in g and (best is None or float(g["best_rate_measured"]) < float(best["best_rate_measured"])):
+                best = g
+        if best is not None:
+            for k in ("best_eta", "best_beta", "best_rate_measured"):
+                values[("oscillator", k)] = float(best[k])
+    return values
+
+
 def _copy_attrs(src, dst, skip=()):
     for k in src.attrs:
         if k in skip:
@@ -345,6 +384,15 @@ def merge(paths, output, force=False):
                     _copy_attrs(obj, d)
 
                 f0.visititems(visit)
+                # slice-local summaries that can be recomputed exactly are restored, not dropped
+                for (g, k), v in _merged_summaries(ref.attrs.get("command"), ordered, out).items():
+                    if (g, k) in dropped:
+                        out[g].attrs[k] = np.float64(v)
+                        dropped.remove((g, k))
+                if dropped:
+                    out.attrs["merge_dropped_attributes"] = "\n".join(f"/{g} {k}" for g, k in dropped)
+                elif "merge_dropped_attributes" in out.attrs:
+                    del out.attrs["merge_dropped_attributes"]
         finally:
             for f in files:
                 f.close()
