@@ -7,22 +7,11 @@
 #include "optdyn/fp.h"
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
+#include "optdyn/command.h"
 #include "optdyn/version.h"
 
-typedef struct {
-  const char *name;
-  PetscErrorCode (*run)(MPI_Comm);
-  const char *summary;
-} Command;
-
-/* Every command: add one line here. */
-static const Command commands[] = {
-  {"escape", OdEscapeCommand, "SGD escape probability from a local minimum vs learning rate (SPEC §2)"},
-  {"fp", OdFPCommand, "Fokker-Planck probability-current model of SGD on a distributed grid, vs Monte Carlo (SPEC §3)"},
-  {"op", OdOpCommand, "measuring optimization: finite-state optimizing strength, Comp/Op landscapes on thermostats and Lorenz (SPEC §5)"},
-  {"es", OdEsCommand, "parallel evolution strategies / variational optimization with shared-seed perturbations (SPEC §4)"},
-  {"oscillator", OdOscillatorCommand, "optimizers as damped oscillators: rate, damping ratio, regime over (eta, beta) grids (SPEC §7)"},
-};
+/* Every command: one line here (its description lives in its module folder). */
+static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand};
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"
@@ -33,13 +22,13 @@ static void PrintUsage(FILE *f)
 {
   fputs(usage, f);
   fputs("commands:\n", f);
-  for (int i = 0; i < ncommands; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+  for (int i = 0; i < ncommands; i++) fprintf(f, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
 }
 
-static const Command *FindCommand(const char *name)
+static const OdCommand *FindCommand(const char *name)
 {
   for (int i = 0; i < ncommands; i++)
-    if (!strcmp(commands[i].name, name)) return &commands[i];
+    if (!strcmp(commands[i]->name, name)) return commands[i];
   return NULL;
 }
 
@@ -59,7 +48,8 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
 
 int main(int argc, char **argv)
 {
-  const Command *cmd;
+  const OdCommand *cmd;
+  PetscBool interrupted = PETSC_FALSE;
   char *sub_argv[1024];
   int sub_argc = 0;
   PetscBool help_mode = PETSC_FALSE;
@@ -99,7 +89,7 @@ int main(int argc, char **argv)
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
-  ierr = cmd->run(PETSC_COMM_WORLD);
+  ierr = OdCommandExecute(cmd, PETSC_COMM_WORLD, &interrupted);
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;

@@ -21,6 +21,7 @@
  * order, so mu and sigma are bitwise identical on all ranks and for any rank count.
  */
 #pragma once
+#include "optdyn/command.h"
 #include <petscsys.h>
 #include "optdyn/rng.h"
 #include "optdyn/es_objective.h"
@@ -35,8 +36,6 @@ PetscErrorCode OdEsSetUp(OdEs es);
 /** Run the generations (and write the output file unless *interrupted). */
 PetscErrorCode OdEsRun(OdEs es, PetscBool *interrupted);
 PetscErrorCode OdEsView(OdEs es, PetscViewer viewer);
-/** The whole `optdyn es` command. */
-PetscErrorCode OdEsCommand(MPI_Comm comm);
 
 /** Current search mean (length d) and, after OdEsRun(), f at the final mean. */
 PetscErrorCode OdEsGetMean(OdEs es, PetscInt *d, const PetscReal **mu, PetscReal *f_mu);
@@ -58,3 +57,4 @@ void OdEsNoise(const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, Pet
  * With antithetic, eps_{2k+1} = -eps_{2k} (N even). work has length d.
  */
 PetscErrorCode OdEsEstimateGradient(OdEsObjective obj, const OdRng *rng, uint32_t gen, uint32_t run, const PetscReal mu[], PetscReal sigma, PetscInt N, PetscBool antithetic, PetscReal work[], PetscReal g_mu[], PetscReal *g_var);
+extern const OdCommand OdEsCommand; /* the `optdyn es` command */

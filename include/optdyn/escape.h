@@ -14,6 +14,7 @@
  * result never depends on the rank count or the chunking.
  */
 #pragma once
+#include "optdyn/command.h"
 #include <petscsys.h>
 #include <petscviewer.h>
 #include "optdyn/landscape.h"
@@ -34,8 +35,6 @@ PetscErrorCode OdEscapeRun(OdEscape esc, PetscBool *interrupted);
 PetscErrorCode OdEscapeView(OdEscape esc, PetscViewer viewer);
 PetscErrorCode OdEscapeDestroy(OdEscape *esc);
 
-/** The `optdyn escape` command: create, configure, run, view, destroy. */
-PetscErrorCode OdEscapeCommand(MPI_Comm comm);
 
 /** W0 and edge in use (after SetUp). */
 PetscErrorCode OdEscapeGetPit(OdEscape esc, PetscReal *W0, PetscReal *edge);
@@ -72,3 +71,4 @@ PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, Petsc
 
 /** The kernel's exp (table-driven, <= 2 ulp for x >= -700, 0 below): exposed for its unit test. */
 double OdEscapeKernelExp(double x);
+extern const OdCommand OdEscapeCommand; /* the `optdyn escape` command */

@@ -28,6 +28,7 @@
  * -ksp_, -pc_ options apply; the stationary solve uses the prefix -fp_stationary_.
  */
 #pragma once
+#include "optdyn/command.h"
 #include <petscts.h>
 #include <petscdmda.h>
 #include "optdyn/landscape.h"
@@ -51,8 +52,6 @@ PetscErrorCode OdFPWrite(OdFP fp);
 PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer);
 PetscErrorCode OdFPDestroy(OdFP *fp);
 
-/** The `optdyn fp` command. */
-PetscErrorCode OdFPCommand(MPI_Comm comm);
 
 /** Time history of the run (arrays of length nt, identical on every rank). */
 typedef struct {
@@ -90,3 +89,4 @@ PetscReal OdFPBernoulli(PetscReal x);
  * passes the potential drop). a, c >= 0 always; D = 0 gives upwind.
  */
 void OdFPFaceCoefficients(PetscReal v, PetscReal D, PetscReal dx, PetscReal Pe, PetscReal *a, PetscReal *c);
+extern const OdCommand OdFPCommand; /* the `optdyn fp` command (1-D and 2-D) */

@@ -37,8 +37,6 @@ PetscErrorCode OdFP2DRun(OdFP2D fp);
 PetscErrorCode OdFP2DWrite(OdFP2D fp);
 PetscErrorCode OdFP2DView(OdFP2D fp, PetscViewer viewer);
 PetscErrorCode OdFP2DDestroy(OdFP2D *fp);
-/** `optdyn fp -fp_dim 2`. */
-PetscErrorCode OdFP2DCommand(MPI_Comm comm);
 
 /** Time history (arrays identical on every rank). */
 typedef struct {

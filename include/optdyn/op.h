@@ -19,6 +19,7 @@
  * the initial mutual information H(P_A ⊗ P_B) − H(P).
  */
 #pragma once
+#include "optdyn/command.h"
 #include <petscsys.h>
 #include <petscviewer.h>
 #include "optdyn/op_system.h"
@@ -37,8 +38,6 @@ PetscErrorCode OdOpRun(OdOp op, PetscBool *interrupted);
 /** Summary on rank 0. */
 PetscErrorCode OdOpView(OdOp op, PetscViewer viewer);
 PetscErrorCode OdOpDestroy(OdOp *op);
-/** The `optdyn op` command. */
-PetscErrorCode OdOpCommand(MPI_Comm comm);
 
 /* ------------------------------------------------------------------ causal engine */
 
@@ -118,3 +117,4 @@ PetscErrorCode OdOpFiniteParseTable(MPI_Comm comm, const char *option, const cha
  * entry >= 0 and the sum within 1e-9 of 1 (then renormalized), else a clear error.
  */
 PetscErrorCode OdOpFiniteParseDistribution(MPI_Comm comm, const char *option, const char *text, PetscInt n, PetscReal p[]);
+extern const OdCommand OdOpCommand; /* the `optdyn op` command */

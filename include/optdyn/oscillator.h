@@ -25,6 +25,7 @@
  * minimum over the second half of a run (OdOscMeasure).
  */
 #pragma once
+#include "optdyn/command.h"
 #include <petscsys.h>
 #include <petscviewer.h>
 #include "optdyn/landscape.h"
@@ -161,5 +162,4 @@ PetscErrorCode OdOscillatorSetUp(OdOscillator osc);
 PetscErrorCode OdOscillatorRun(OdOscillator osc, PetscBool *interrupted);
 PetscErrorCode OdOscillatorView(OdOscillator osc, PetscViewer viewer);
 PetscErrorCode OdOscillatorDestroy(OdOscillator *osc);
-/** `optdyn oscillator`. */
-PetscErrorCode OdOscillatorCommand(MPI_Comm comm);
+extern const OdCommand OdOscillatorCommand; /* the `optdyn oscillator` command */

@@ -458,21 +458,3 @@ PetscErrorCode OdOscillatorView(OdOscillator o, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(o->output)));
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdOscillatorCommand(MPI_Comm comm)
-{
-  OdOscillator o;
-  PetscBool help, interrupted = PETSC_FALSE;
-  PetscFunctionBegin;
-  PetscCall(OdOscillatorCreate(comm, &o));
-  PetscCall(OdOscillatorSetFromOptions(o));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdOscillatorSetUp(o));
-    PetscCall(OdOscillatorRun(o, &interrupted));
-    PetscCall(OdOscillatorView(o, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdOscillatorDestroy(&o));
-  PetscFunctionReturn(0);
-}

@@ -327,21 +327,3 @@ PetscErrorCode OdEscapeView(OdEscape e, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s (sweep %.3f s)\n", OdOutputGetPath(e->output), e->run_seconds));
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdEscapeCommand(MPI_Comm comm)
-{
-  OdEscape e;
-  PetscBool help, interrupted;
-  PetscFunctionBegin;
-  PetscCall(OdEscapeCreate(comm, &e));
-  PetscCall(OdEscapeSetFromOptions(e));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdEscapeSetUp(e));
-    PetscCall(OdEscapeRun(e, &interrupted));
-    PetscCall(OdEscapeView(e, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdEscapeDestroy(&e));
-  PetscFunctionReturn(0);
-}

@@ -685,22 +685,3 @@ PetscErrorCode OdFP2DView(OdFP2D fp, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(fp->output)));
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdFP2DCommand(MPI_Comm comm)
-{
-  OdFP2D fp;
-  PetscBool help;
-  PetscFunctionBegin;
-  PetscCall(OdFP2DCreate(comm, &fp));
-  PetscCall(OdFP2DSetFromOptions(fp));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdFP2DSetUp(fp));
-    PetscCall(OdFP2DRun(fp));
-    PetscCall(OdFP2DWrite(fp));
-    PetscCall(OdFP2DView(fp, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdFP2DDestroy(&fp));
-  PetscFunctionReturn(0);
-}

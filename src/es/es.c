@@ -1160,21 +1160,3 @@ PetscErrorCode OdEsView(OdEs e, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(e->output)));
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdEsCommand(MPI_Comm comm)
-{
-  OdEs e;
-  PetscBool help, interrupted = PETSC_FALSE;
-  PetscFunctionBegin;
-  PetscCall(OdEsCreate(comm, &e));
-  PetscCall(OdEsSetFromOptions(e));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdEsSetUp(e));
-    PetscCall(OdEsRun(e, &interrupted));
-    PetscCall(OdEsView(e, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdEsDestroy(&e));
-  PetscFunctionReturn(0);
-}

@@ -844,31 +844,3 @@ PetscErrorCode OdFPGetSolution(OdFP fp, Vec *P, Vec *Pstat)
   if (Pstat) *Pstat = fp->Pstat;
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdFPCommand(MPI_Comm comm)
-{
-  OdFP fp;
-  PetscBool help;
-  PetscInt dim = 1;
-  PetscBool set;
-  PetscFunctionBegin;
-  /* -fp_dim 2 selects the 2-D solver (src/fp2d.c) */
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-fp_dim", &dim, &set));
-  PetscCheck(dim == 1 || dim == 2, comm, PETSC_ERR_USER_INPUT, "option -fp_dim = %" PetscInt_FMT " is not allowed: must be 1 or 2", dim);
-  if (dim == 2) {
-    PetscCall(OdFP2DCommand(comm));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(OdFPCreate(comm, &fp));
-  PetscCall(OdFPSetFromOptions(fp));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdFPSetUp(fp));
-    PetscCall(OdFPRun(fp));
-    PetscCall(OdFPWrite(fp));
-    PetscCall(OdFPView(fp, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdFPDestroy(&fp));
-  PetscFunctionReturn(0);
-}

@@ -627,21 +627,3 @@ PetscErrorCode OdOpView(OdOp o, PetscViewer v)
   PetscCall(PetscViewerASCIIPrintf(v, "wrote %s\n", OdOutputGetPath(o->output)));
   PetscFunctionReturn(0);
 }
-
-PetscErrorCode OdOpCommand(MPI_Comm comm)
-{
-  OdOp o;
-  PetscBool help, interrupted;
-  PetscFunctionBegin;
-  PetscCall(OdOpCreate(comm, &o));
-  PetscCall(OdOpSetFromOptions(o));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(OdOpSetUp(o));
-    PetscCall(OdOpRun(o, &interrupted));
-    PetscCall(OdOpView(o, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(OdOpDestroy(&o));
-  PetscFunctionReturn(0);
-}

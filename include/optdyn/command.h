@@ -1,0 +1,60 @@
+/**
+ * @file command.h
+ * @brief One description per command; one generic driver runs them all.
+ *
+ * A module exposes exactly one `const OdCommand` (its name, a one-line summary and its
+ * lifecycle functions). `app/optdyn.c` is a table of these descriptions; adding a command
+ * is one folder under `src/` plus one line in that table. The driver owns the order of
+ * the lifecycle, so every command behaves the same way:
+ *
+ *     create -> set_from_options -> [help? stop] -> reject unused options
+ *            -> set_up -> run -> view -> destroy
+ *
+ * The object is opaque to the driver (`void *`); each module adapts its typed functions
+ * in its own `*_command.c` file.
+ */
+#pragma once
+#include <petscviewer.h>
+
+typedef struct {
+  const char *name;          /**< the word after `optdyn` */
+  const char *summary;       /**< one line for `optdyn help` */
+  const char *option_prefix; /**< e.g. "escape_" (options are -escape_...) */
+  PetscErrorCode (*create)(MPI_Comm comm, void **obj);
+  PetscErrorCode (*set_from_options)(void *obj);
+  PetscErrorCode (*set_up)(void *obj);
+  /** Compute and write the output; *interrupted = PETSC_TRUE if a stop signal led to a checkpoint. */
+  PetscErrorCode (*run)(void *obj, PetscBool *interrupted);
+  PetscErrorCode (*view)(void *obj, PetscViewer viewer);
+  PetscErrorCode (*destroy)(void **obj);
+} OdCommand;
+
+/** Run one command through its whole lifecycle on comm (options already in the database). */
+PetscErrorCode OdCommandExecute(const OdCommand *cmd, MPI_Comm comm, PetscBool *interrupted);
+
+/**
+ * Define the untyped adapters P##CmdCreate, P##CmdSetFromOptions, P##CmdSetUp, P##CmdView
+ * and P##CmdDestroy for a module whose typed lifecycle is P##Create(MPI_Comm, T *), ...,
+ * P##Destroy(T *). The module writes its own run adapter (run signatures differ).
+ */
+#define OD_COMMAND_ADAPTERS(P, T) \
+  static PetscErrorCode P##CmdCreate(MPI_Comm comm, void **obj) \
+  { \
+    return P##Create(comm, (T *)obj); \
+  } \
+  static PetscErrorCode P##CmdSetFromOptions(void *obj) \
+  { \
+    return P##SetFromOptions((T)obj); \
+  } \
+  static PetscErrorCode P##CmdSetUp(void *obj) \
+  { \
+    return P##SetUp((T)obj); \
+  } \
+  static PetscErrorCode P##CmdView(void *obj, PetscViewer viewer) \
+  { \
+    return P##View((T)obj, viewer); \
+  } \
+  static PetscErrorCode P##CmdDestroy(void **obj) \
+  { \
+    return P##Destroy((T *)obj); \
+  }
