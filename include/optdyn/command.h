@@ -10,6 +10,8 @@
  *     create -> set_from_options -> [help? stop] -> reject unused options
  *            -> set_up -> run -> view -> destroy
  *
+ * or, with `-summarize FILE`, only summarize(FILE) (see below).
+ *
  * The object is opaque to the driver (`void *`); each module adapts its typed functions
  * in its own `*_command.c` file.
  */
@@ -27,6 +29,13 @@ typedef struct {
   PetscErrorCode (*run)(void *obj, PetscBool *interrupted);
   PetscErrorCode (*view)(void *obj, PetscViewer viewer);
   PetscErrorCode (*destroy)(void **obj);
+  /**
+   * Optional (NULL if the command writes no summary): recompute, in place, every summary
+   * attribute/dataset of an output file from its per-point datasets. `optdyn COMMAND
+   * -summarize FILE` calls it; `optdyn-merge` runs it on a merged file, so a summary has
+   * exactly one implementation, in C.
+   */
+  PetscErrorCode (*summarize)(MPI_Comm comm, const char *path);
 } OdCommand;
 
 /** Run one command through its whole lifecycle on comm (options already in the database). */

@@ -9,4 +9,4 @@ static PetscErrorCode OdEsCmdRun(void *obj, PetscBool *interrupted)
   return OdEsRun((OdEs)obj, interrupted);
 }
 
-const OdCommand OdEsCommand = {"es", "parallel evolution strategies / variational optimization with shared-seed perturbations", "es_", OdEsCmdCreate, OdEsCmdSetFromOptions, OdEsCmdSetUp, OdEsCmdRun, OdEsCmdView, OdEsCmdDestroy};
+const OdCommand OdEsCommand = {"es", "parallel evolution strategies / variational optimization with shared-seed perturbations", "es_", OdEsCmdCreate, OdEsCmdSetFromOptions, OdEsCmdSetUp, OdEsCmdRun, OdEsCmdView, OdEsCmdDestroy, NULL};

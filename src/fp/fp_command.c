@@ -70,4 +70,4 @@ static PetscErrorCode FPCmdDestroy(void **obj)
   PetscFunctionReturn(0);
 }
 
-const OdCommand OdFPCommand = {"fp", "Fokker-Planck probability-current model of SGD on a distributed grid (1-D or 2-D), vs Monte Carlo", "fp_", FPCmdCreate, FPCmdSetFromOptions, FPCmdSetUp, FPCmdRun, FPCmdView, FPCmdDestroy};
+const OdCommand OdFPCommand = {"fp", "Fokker-Planck probability-current model of SGD on a distributed grid (1-D or 2-D), vs Monte Carlo", "fp_", FPCmdCreate, FPCmdSetFromOptions, FPCmdSetUp, FPCmdRun, FPCmdView, FPCmdDestroy, NULL};
