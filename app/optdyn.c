@@ -8,6 +8,7 @@
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/command.h"
+#include "optdyn/runctl.h"
 #include "optdyn/version.h"
 
 /* Every command: one line here (its description lives in its module folder). */
@@ -86,12 +87,13 @@ int main(int argc, char **argv)
   sub_argv[sub_argc] = NULL;
   char **pargv = sub_argv;
 
+  (void)OdRunctlInstallHandlers(); /* a signal during MPI/PETSc start-up sets the stop flag */
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
-  ierr = OdCommandExecute(cmd, PETSC_COMM_WORLD, &interrupted);
+  ierr = OdCommandExecute(cmd, NULL, 0, PETSC_COMM_WORLD, &interrupted);
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;
-  return ierr ? 1 : 0;
+  return ierr ? 1 : (interrupted ? OD_EXIT_STOPPED : 0);
 }

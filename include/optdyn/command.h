@@ -7,8 +7,9 @@
  * is one folder under `src/` plus one line in that table. The driver owns the order of
  * the lifecycle, so every command behaves the same way:
  *
- *     create -> set_from_options -> [help? stop] -> reject unused options
- *            -> set_up -> run -> view -> destroy
+ *     install stop handlers -> create -> plugins -> set_from_options -> [help? stop]
+ *            -> reject unused options -> set_up -> [stop signal? exit] -> run -> view
+ *            -> destroy
  *
  * or, with `-summarize FILE`, only summarize(FILE) (see below).
  *
@@ -38,8 +39,21 @@ typedef struct {
   PetscErrorCode (*summarize)(MPI_Comm comm, const char *path);
 } OdCommand;
 
-/** Run one command through its whole lifecycle on comm (options already in the database). */
-PetscErrorCode OdCommandExecute(const OdCommand *cmd, MPI_Comm comm, PetscBool *interrupted);
+/**
+ * A start-up plugin: called on the new command object after create and before
+ * set_from_options, e.g. to register es objectives provided by another module
+ * (`{OdNNRegisterEsObjectives}` for es). The plugin knows the object's type.
+ */
+typedef PetscErrorCode (*OdCommandPlugin)(void *obj);
+
+/**
+ * Run one command through its whole lifecycle on comm (options already in the database).
+ * The SIGTERM/SIGUSR1 handlers (optdyn/runctl.h) are installed first, so a signal during
+ * start-up is not lost: if one arrived before run, nothing is computed, a message says so,
+ * and *interrupted is PETSC_TRUE (exit status OD_EXIT_STOPPED). plugins[0..nplugins-1] are
+ * called in order on the new object before set_from_options (plugins may be NULL).
+ */
+PetscErrorCode OdCommandExecute(const OdCommand *cmd, const OdCommandPlugin plugins[], PetscInt nplugins, MPI_Comm comm, PetscBool *interrupted);
 
 /**
  * Define the untyped adapters P##CmdCreate, P##CmdSetFromOptions, P##CmdSetUp, P##CmdView

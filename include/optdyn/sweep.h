@@ -17,12 +17,13 @@
  * Slicing (`-sweep_slice K/N`, K = 0..N-1): only points [K*P/N, (K+1)*P/N) are computed,
  * for SLURM job arrays; `tools/optdyn-merge` joins the slice files.
  *
- * Checkpoints: the records completed so far are written to `OUTPUT.ckpt` (atomically, by
- * rank 0) at most every `-sweep_checkpoint_interval` seconds and whenever SIGTERM or SIGUSR1
- * arrives; the run then finishes the round in flight, writes the checkpoint and returns
- * with `interrupted` set. `-restart` loads the checkpoint (refusing one written with other
- * options) and computes only the missing units, so the final records are bitwise those of
- * an uninterrupted run.
+ * Checkpoints (the core format, optdyn/checkpoint.h, kind "sweep"): the records completed
+ * so far are written to `OUTPUT.ckpt` at most every `-sweep_checkpoint_interval` seconds and
+ * whenever SIGTERM or SIGUSR1 arrives (optdyn/runctl.h); the run then finishes the round in
+ * flight, writes the checkpoint and returns with `interrupted` set. `-restart` loads the
+ * checkpoint (refusing one written with other options, another slice or shape, or other
+ * input file contents) and computes only the missing units, so the final records are
+ * bitwise those of an uninterrupted run.
  */
 #pragma once
 #include <petscsys.h>
@@ -45,7 +46,7 @@ PetscErrorCode OdSweepSetFromOptions(OdSweep sweep);
 PetscErrorCode OdSweepSetCheckpointPath(OdSweep sweep, const char *path);
 PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label);
 
-/** Validate sizes and slice; install the SIGTERM/SIGUSR1 handlers. */
+/** Validate sizes and slice (the stop-signal handlers are installed by the command driver, optdyn/runctl.h). */
 PetscErrorCode OdSweepSetUp(OdSweep sweep);
 
 /** The global points of this slice: first, count; and the slice itself (K, N), N = 1 when unsliced. */
@@ -67,5 +68,9 @@ PetscErrorCode OdSweepParseSlice(MPI_Comm comm, const char *text, PetscInt *K, P
 /** The first point and count of slice K of N over npoints (block partition). */
 void OdSweepSliceRange(PetscInt npoints, PetscInt K, PetscInt N, PetscInt *first, PetscInt *count);
 
-/** True once SIGTERM or SIGUSR1 has been received by this process. */
-PetscBool OdSweepStopRequested(void);
+/**
+ * A file the results depend on (its content is part of the checkpoint identity, so a
+ * restart after the file changed is refused). The file of the common option
+ * `-landscape FILE.yaml` is added by OdSweepSetFromOptions().
+ */
+PetscErrorCode OdSweepAddInputFile(OdSweep sweep, const char *path);

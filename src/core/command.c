@@ -1,6 +1,7 @@
 /* The generic command driver: one lifecycle for every command (see optdyn/command.h). */
 #include "optdyn/command.h"
 #include "optdyn/options.h"
+#include "optdyn/runctl.h"
 
 /* `optdyn COMMAND -summarize FILE`: recompute FILE's summaries and do nothing else. */
 static PetscErrorCode SummarizeIfAsked(const OdCommand *cmd, MPI_Comm comm, PetscBool *done)
@@ -15,22 +16,40 @@ static PetscErrorCode SummarizeIfAsked(const OdCommand *cmd, MPI_Comm comm, Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdCommandExecute(const OdCommand *cmd, MPI_Comm comm, PetscBool *interrupted)
+/* set_up -> run -> view, unless a stop signal arrived during start-up (then nothing is
+   computed: the ranks agree on it, say so and report the run as interrupted). */
+static PetscErrorCode SetUpAndRun(const OdCommand *cmd, void *obj, MPI_Comm comm, PetscBool *interrupted)
+{
+  PetscBool stop;
+  PetscFunctionBegin;
+  PetscCall(cmd->set_up(obj));
+  PetscCall(OdRunctlStopAgreed(comm, &stop));
+  if (stop) {
+    PetscCall(PetscPrintf(comm, "[%s] stop signal received during start-up: nothing computed, no checkpoint written; rerun the same command (with -restart) to start\n", cmd->name));
+    *interrupted = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(cmd->run(obj, interrupted));
+  PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdCommandExecute(const OdCommand *cmd, const OdCommandPlugin plugins[], PetscInt nplugins, MPI_Comm comm, PetscBool *interrupted)
 {
   void *obj = NULL;
   PetscBool help, done;
   PetscFunctionBegin;
   *interrupted = PETSC_FALSE;
+  PetscCall(OdRunctlInstallHandlers()); /* before any work: a signal during start-up is kept */
   PetscCall(SummarizeIfAsked(cmd, comm, &done));
   if (done) PetscFunctionReturn(0);
   PetscCall(cmd->create(comm, &obj));
+  for (PetscInt i = 0; i < nplugins; i++) PetscCall(plugins[i](obj));
   PetscCall(cmd->set_from_options(obj));
   PetscCall(OdOptionsHelpRequested(&help));
   if (!help) {
     PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(cmd->set_up(obj));
-    PetscCall(cmd->run(obj, interrupted));
-    PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm)));
+    PetscCall(SetUpAndRun(cmd, obj, comm, interrupted));
   }
   PetscCall(cmd->destroy(&obj));
   PetscFunctionReturn(0);

@@ -1,22 +1,13 @@
 /* Sweeps: units dealt to ranks in rounds, all-gathered, checkpointed, sliced. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "optdyn/sweep.h"
 #include "optdyn/options.h"
 #include "optdyn/progress.h"
+#include "optdyn/checkpoint.h"
+#include "optdyn/runctl.h"
 
-/* The one piece of process-global state in optdyn: a signal can only reach the program
-   through a flag of static storage. It is only ever set (never cleared). */
-static volatile sig_atomic_t od_stop_signal = 0;
-
-static void OnStopSignal(int sig)
-{
-  (void)sig;
-  od_stop_signal = 1;
-}
-
-PetscBool OdSweepStopRequested(void) { return od_stop_signal ? PETSC_TRUE : PETSC_FALSE; }
+#define OD_SWEEP_MAX_INPUTS 8
 
 struct _n_OdSweep {
   MPI_Comm comm;
@@ -26,6 +17,8 @@ struct _n_OdSweep {
   PetscReal ckpt_interval;
   char ckpt_path[PETSC_MAX_PATH_LEN];
   char label[64];
+  char inputs[OD_SWEEP_MAX_INPUTS][PETSC_MAX_PATH_LEN]; /* files the result depends on */
+  PetscInt ninputs;
 };
 
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep)
@@ -76,6 +69,19 @@ void OdSweepSliceRange(PetscInt npoints, PetscInt K, PetscInt N, PetscInt *first
   *count = hi - lo;
 }
 
+/* The common option -landscape FILE.yaml names a file the result depends on. */
+static PetscErrorCode AddLandscapeFile(OdSweep sweep)
+{
+  char name[PETSC_MAX_PATH_LEN];
+  PetscBool set;
+  size_t len;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-landscape", name, sizeof name, &set));
+  len = set ? strlen(name) : 0;
+  if ((len > 5 && !strcmp(name + len - 5, ".yaml")) || (len > 4 && !strcmp(name + len - 4, ".yml"))) PetscCall(OdSweepAddInputFile(sweep, name));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdSweepSetFromOptions(OdSweep sweep)
 {
   char slice[64] = "0/1";
@@ -88,6 +94,7 @@ PetscErrorCode OdSweepSetFromOptions(OdSweep sweep)
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sweep_checkpoint_interval", "Seconds between checkpoints (0: after every round)", OD_RANGE_NONNEGATIVE, &sweep->ckpt_interval, NULL));
   PetscOptionsEnd();
   PetscCall(OdSweepParseSlice(sweep->comm, slice, &sweep->K, &sweep->N));
+  PetscCall(AddLandscapeFile(sweep));
   PetscFunctionReturn(0);
 }
 
@@ -107,15 +114,10 @@ PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label)
 
 PetscErrorCode OdSweepSetUp(OdSweep sweep)
 {
-  struct sigaction sa;
   PetscFunctionBegin;
   PetscCheck(sweep->npoints >= 1, sweep->comm, PETSC_ERR_ORDER, "OdSweepSetSizes() must be called before OdSweepSetUp()");
   PetscCheck(sweep->N <= sweep->npoints, sweep->comm, PETSC_ERR_USER_INPUT, "option -sweep_slice = %" PetscInt_FMT "/%" PetscInt_FMT " is not allowed: the sweep has only %" PetscInt_FMT " points, so N must be <= %" PetscInt_FMT, sweep->K, sweep->N, sweep->npoints, sweep->npoints);
   OdSweepSliceRange(sweep->npoints, sweep->K, sweep->N, &sweep->first, &sweep->count);
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  PetscCheck(sigaction(SIGTERM, &sa, NULL) == 0 && sigaction(SIGUSR1, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install the SIGTERM/SIGUSR1 handlers");
   sweep->setup = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -131,91 +133,29 @@ PetscErrorCode OdSweepGetSlice(OdSweep sweep, PetscInt *first, PetscInt *count, 
   PetscFunctionReturn(0);
 }
 
-/* ---- checkpoint file: a self-describing binary written atomically by rank 0 ----
-   "ODCKPT1\n", int64 nunits, int64 reclen, int64 first, int64 optlen, options text,
-   uint8 done[nunits], double records[nunits * reclen] */
-static const char od_ckpt_magic[8] = {'O', 'D', 'C', 'K', 'P', 'T', '1', '\n'};
-
-/* The options that define the computation: everything but -restart/-quiet (as text). */
-static PetscErrorCode CheckpointIdentity(char **text)
+/* ---- checkpoint: the core format (optdyn/checkpoint.h), kind "sweep" ----
+   identity "sweep shape" (slice, points, chunks, record length) and the input files;
+   dataset done[nunits] (int64, 0 or 1) and records[nunits, reclen] (real; non-finite values
+   allowed, since a unit's record is whatever the command computes). */
+static PetscErrorCode CheckpointOpen(OdSweep sweep, PetscInt nunits, int64_t done[], PetscReal rec[], OdCheckpoint *ck)
 {
+  char shape[256];
+  const PetscInt d1[1] = {nunits}, d2[2] = {nunits, sweep->reclen};
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetAll(NULL, text));
-  /* blank out flags that do not change results */
-  const char *const ignored[] = {"-restart", "-quiet", NULL};
-  for (int i = 0; ignored[i]; i++) {
-    char *p = *text;
-    size_t n = strlen(ignored[i]);
-    while ((p = strstr(p, ignored[i]))) {
-      if ((p == *text || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) {
-        /* remove the flag and a following boolean value */
-        char *q = p + n;
-        while (*q == ' ') q++;
-        if (*q && *q != '-') while (*q && *q != ' ') q++;
-        memmove(p, q, strlen(q) + 1);
-      } else p += n;
-    }
-  }
+  PetscCall(OdCheckpointCreate(sweep->comm, sweep->ckpt_path, "sweep", ck));
+  snprintf(shape, sizeof shape, "slice %" PetscInt_FMT "/%" PetscInt_FMT ", points %" PetscInt_FMT " of %" PetscInt_FMT " from %" PetscInt_FMT ", %" PetscInt_FMT " chunks, record %" PetscInt_FMT, sweep->K, sweep->N, sweep->count, sweep->npoints, sweep->first, sweep->nchunks, sweep->reclen);
+  PetscCall(OdCheckpointAddIdentity(*ck, "sweep shape", shape));
+  for (PetscInt i = 0; i < sweep->ninputs; i++) PetscCall(OdCheckpointAddInputFile(*ck, sweep->inputs[i]));
+  PetscCall(OdCheckpointAddInt64(*ck, "done", 1, d1, done, 0, 1));
+  PetscCall(OdCheckpointAddReal(*ck, "records", 2, d2, rec, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteCheckpoint(OdSweep sweep, PetscInt nunits, const unsigned char done[], const PetscReal rec[])
+PetscErrorCode OdSweepAddInputFile(OdSweep sweep, const char *path)
 {
-  PetscMPIInt rank;
-  char *ident, tmp[PETSC_MAX_PATH_LEN + 8];
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(sweep->comm, &rank));
-  if (rank || !sweep->ckpt_path[0]) PetscFunctionReturn(0);
-  PetscCall(CheckpointIdentity(&ident));
-  snprintf(tmp, sizeof tmp, "%s.tmp", sweep->ckpt_path);
-  FILE *f = fopen(tmp, "wb");
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write checkpoint %s", tmp);
-  int64_t hdr[4] = {nunits, sweep->reclen, sweep->first, (int64_t)strlen(ident)};
-  int ok = fwrite(od_ckpt_magic, 1, 8, f) == 8 && fwrite(hdr, sizeof hdr, 1, f) == 1 && fwrite(ident, 1, (size_t)hdr[3], f) == (size_t)hdr[3] && fwrite(done, 1, (size_t)nunits, f) == (size_t)nunits &&
-           fwrite(rec, sizeof(PetscReal), (size_t)(nunits * sweep->reclen), f) == (size_t)(nunits * sweep->reclen);
-  ok = (fclose(f) == 0) && ok;
-  PetscCall(PetscFree(ident));
-  PetscCheck(ok && rename(tmp, sweep->ckpt_path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write checkpoint %s", sweep->ckpt_path);
-  PetscFunctionReturn(0);
-}
-
-/* Rank 0 reads the checkpoint; the result is broadcast. Returns found = false if there is none. */
-static PetscErrorCode ReadCheckpoint(OdSweep sweep, PetscInt nunits, unsigned char done[], PetscReal rec[], PetscBool *found)
-{
-  PetscMPIInt rank;
-  int status = 0; /* 0 none, 1 ok, 2 corrupt, 3 mismatch */
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(sweep->comm, &rank));
-  if (!rank) {
-    FILE *f = fopen(sweep->ckpt_path, "rb");
-    if (f) {
-      char magic[8], *ident, *stored = NULL;
-      int64_t hdr[4];
-      status = 2;
-      PetscCall(CheckpointIdentity(&ident));
-      if (fread(magic, 1, 8, f) == 8 && !memcmp(magic, od_ckpt_magic, 8) && fread(hdr, sizeof hdr, 1, f) == 1) {
-        if (hdr[0] != nunits || hdr[1] != sweep->reclen || hdr[2] != sweep->first || hdr[3] < 0 || hdr[3] > (1 << 26)) status = 3;
-        else {
-          PetscCall(PetscCalloc1(hdr[3] + 1, &stored));
-          if (fread(stored, 1, (size_t)hdr[3], f) == (size_t)hdr[3]) {
-            if (strcmp(stored, ident)) status = 3;
-            else if (fread(done, 1, (size_t)nunits, f) == (size_t)nunits && fread(rec, sizeof(PetscReal), (size_t)(nunits * sweep->reclen), f) == (size_t)(nunits * sweep->reclen)) status = 1;
-          }
-          PetscCall(PetscFree(stored));
-        }
-      }
-      PetscCall(PetscFree(ident));
-      fclose(f);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&status, 1, MPI_INT, 0, sweep->comm));
-  PetscCheck(status != 2, sweep->comm, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s is corrupt; remove it or run without -restart", sweep->ckpt_path);
-  PetscCheck(status != 3, sweep->comm, PETSC_ERR_USER_INPUT, "checkpoint %s was written with different options or sweep shape; remove it or rerun with the same options", sweep->ckpt_path);
-  *found = status == 1 ? PETSC_TRUE : PETSC_FALSE;
-  if (*found) {
-    PetscCallMPI(MPI_Bcast(done, (PetscMPIInt)nunits, MPI_UNSIGNED_CHAR, 0, sweep->comm));
-    PetscCallMPI(MPI_Bcast(rec, (PetscMPIInt)(nunits * sweep->reclen), MPIU_REAL, 0, sweep->comm));
-  }
+  PetscCheck(sweep->ninputs < OD_SWEEP_MAX_INPUTS, sweep->comm, PETSC_ERR_SUP, "at most %d input files per sweep", OD_SWEEP_MAX_INPUTS);
+  PetscCall(PetscStrncpy(sweep->inputs[sweep->ninputs++], path, sizeof sweep->inputs[0]));
   PetscFunctionReturn(0);
 }
 
@@ -236,7 +176,7 @@ PetscErrorCode OdSweepRemoveCheckpoint(OdSweep sweep)
 #define OD_SWEEP_MAX_BATCH 4096
 
 /* One round over todo[pos, pos + size*batch): every rank learns every result. */
-static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt ntodo, PetscInt pos, PetscInt batch, OdSweepUnitFn fn, void *ctx, PetscReal *sendbuf, PetscReal *recvbuf, unsigned char done[], PetscReal rec[])
+static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt ntodo, PetscInt pos, PetscInt batch, OdSweepUnitFn fn, void *ctx, PetscReal *sendbuf, PetscReal *recvbuf, int64_t done[], PetscReal rec[])
 {
   PetscMPIInt rank, size;
   const PetscInt rl = sweep->reclen, msg = rl + 1;
@@ -264,68 +204,102 @@ static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt nt
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal records[], PetscBool *interrupted)
+/* -restart: load the checkpoint if there is one (refused if it does not match this run). */
+static PetscErrorCode LoadCheckpoint(OdSweep sweep, OdCheckpoint ck, PetscInt nunits, const int64_t done[])
+{
+  PetscBool found = PETSC_FALSE;
+  PetscInt ndone = 0;
+  PetscFunctionBegin;
+  if (!sweep->restart || !sweep->ckpt_path[0]) PetscFunctionReturn(0);
+  PetscCall(OdCheckpointRead(ck, &found));
+  if (!found) {
+    PetscCall(PetscPrintf(sweep->comm, "[%s] -restart: no checkpoint %s yet, starting from the beginning\n", sweep->label, sweep->ckpt_path));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt u = 0; u < nunits; u++) ndone += done[u] ? 1 : 0;
+  PetscCall(PetscPrintf(sweep->comm, "[%s] restarting from %s: %" PetscInt_FMT " of %" PetscInt_FMT " units already done\n", sweep->label, sweep->ckpt_path, ndone, nunits));
+  PetscFunctionReturn(0);
+}
+
+/* Each point's record is the sum of its chunks in chunk order: rank-count independent. */
+static PetscErrorCode SumChunks(OdSweep sweep, const PetscReal rec[], PetscReal records[])
+{
+  const PetscInt rl = sweep->reclen;
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(records, sweep->count * rl));
+  for (PetscInt p = 0; p < sweep->count; p++)
+    for (PetscInt c = 0; c < sweep->nchunks; c++)
+      for (PetscInt i = 0; i < rl; i++) records[p * rl + i] += rec[(p * sweep->nchunks + c) * rl + i];
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscInt *todo, ntodo, batch, cap;
+  PetscReal *sendbuf, *recvbuf;
+  double last_ckpt;
+} RoundState;
+
+/* One round plus its collective decisions: stop, checkpoint, next batch size. Sets *stopped
+   when the run must end here with a checkpoint written. */
+static PetscErrorCode RoundAndDecide(OdSweep sweep, RoundState *rs, PetscInt *pos, OdSweepUnitFn fn, void *ctx, int64_t done[], PetscReal rec[], OdCheckpoint ck, PetscBool *stopped)
 {
   PetscMPIInt size;
-  const PetscInt nunits = sweep->count * sweep->nchunks, rl = sweep->reclen;
-  unsigned char *done;
-  PetscReal *rec, *sendbuf = NULL, *recvbuf = NULL;
-  PetscInt *todo, ntodo = 0, batch = 1, cap = 0;
-  PetscBool found = PETSC_FALSE;
+  PetscBool written = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(sweep->comm, &size));
+  if (rs->batch > rs->cap) { /* grow the message buffers with the batch */
+    PetscCall(PetscFree2(rs->sendbuf, rs->recvbuf));
+    rs->cap = rs->batch;
+    PetscCall(PetscMalloc2(rs->cap * (sweep->reclen + 1), &rs->sendbuf, (size_t)size * rs->cap * (sweep->reclen + 1), &rs->recvbuf));
+  }
+  const double t0 = MPI_Wtime();
+  PetscCall(RunRound(sweep, rs->todo, rs->ntodo, *pos, rs->batch, fn, ctx, rs->sendbuf, rs->recvbuf, done, rec));
+  /* every rank must agree on stopping and on the next batch, so both are reduced */
+  double local[2] = {OdRunctlStopRequested() ? 1.0 : 0.0, MPI_Wtime() - t0}, global[2];
+  PetscCallMPI(MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_MAX, sweep->comm));
+  const PetscBool stop = global[0] > 0 ? PETSC_TRUE : PETSC_FALSE;
+  *pos = PetscMin(*pos + (PetscInt)size * rs->batch, rs->ntodo);
+  const PetscInt left = rs->ntodo - *pos;
+  const double now = MPI_Wtime();
+  if (left > 0 && sweep->ckpt_path[0] && (stop || now - rs->last_ckpt >= sweep->ckpt_interval)) {
+    PetscCall(OdCheckpointWrite(ck, &written));
+    rs->last_ckpt = now;
+  }
+  /* a failed checkpoint write was reported; the run then goes on rather than lose the work */
+  *stopped = stop && left > 0 && written ? PETSC_TRUE : PETSC_FALSE;
+  if (global[1] < OD_SWEEP_ROUND_TARGET && rs->batch < OD_SWEEP_MAX_BATCH) rs->batch *= 2;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal records[], PetscBool *interrupted)
+{
+  const PetscInt nunits = sweep->count * sweep->nchunks;
+  int64_t *done;
+  PetscReal *rec;
+  RoundState rs = {NULL, 0, 1, 0, NULL, NULL, 0};
+  OdCheckpoint ck;
   OdProgress progress;
   PetscFunctionBegin;
   PetscCheck(sweep->setup, sweep->comm, PETSC_ERR_ORDER, "call OdSweepSetUp() first");
-  PetscCallMPI(MPI_Comm_size(sweep->comm, &size));
-  PetscCall(PetscCalloc2(nunits, &done, nunits * rl, &rec));
-  PetscCall(PetscMalloc1(nunits, &todo));
-  if (sweep->restart && sweep->ckpt_path[0]) {
-    PetscCall(ReadCheckpoint(sweep, nunits, done, rec, &found));
-    if (!found) PetscCall(PetscPrintf(sweep->comm, "[%s] -restart: no checkpoint %s yet, starting from the beginning\n", sweep->label, sweep->ckpt_path));
-  }
+  PetscCall(PetscCalloc2(nunits, &done, nunits * sweep->reclen, &rec));
+  PetscCall(PetscMalloc1(nunits, &rs.todo));
+  PetscCall(CheckpointOpen(sweep, nunits, done, rec, &ck));
+  PetscCall(LoadCheckpoint(sweep, ck, nunits, done));
   for (PetscInt u = 0; u < nunits; u++)
-    if (!done[u]) todo[ntodo++] = u;
-  if (found) PetscCall(PetscPrintf(sweep->comm, "[%s] restarting from %s: %" PetscInt_FMT " of %" PetscInt_FMT " units already done\n", sweep->label, sweep->ckpt_path, nunits - ntodo, nunits));
-
-  OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - ntodo), sweep->quiet);
-  double last_ckpt = MPI_Wtime();
+    if (!done[u]) rs.todo[rs.ntodo++] = u;
+  OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - rs.ntodo), sweep->quiet);
+  rs.last_ckpt = MPI_Wtime();
   *interrupted = PETSC_FALSE;
-  for (PetscInt pos = 0, finished = 0; pos < ntodo; pos = finished) {
-    if (batch > cap) { /* grow the message buffers with the batch */
-      PetscCall(PetscFree2(sendbuf, recvbuf));
-      cap = batch;
-      PetscCall(PetscMalloc2(cap * (rl + 1), &sendbuf, (size_t)size * cap * (rl + 1), &recvbuf));
-    }
-    const double t0 = MPI_Wtime();
-    PetscCall(RunRound(sweep, todo, ntodo, pos, batch, fn, ctx, sendbuf, recvbuf, done, rec));
-    /* every rank must agree on stopping and on the next batch, so both are reduced */
-    double local[2] = {OdSweepStopRequested() ? 1.0 : 0.0, MPI_Wtime() - t0}, global[2];
-    PetscCallMPI(MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_MAX, sweep->comm));
-    const PetscBool stop = global[0] > 0 ? PETSC_TRUE : PETSC_FALSE;
-    finished = PetscMin(pos + (PetscInt)size * batch, ntodo);
-    const PetscInt left = ntodo - finished;
-    const double now = MPI_Wtime();
-    if (stop || (left > 0 && now - last_ckpt >= sweep->ckpt_interval)) {
-      PetscCall(WriteCheckpoint(sweep, nunits, done, rec));
-      last_ckpt = now;
-    }
-    PetscCall(OdProgressUpdate(&progress, (double)(nunits - ntodo + finished)));
-    if (stop && left > 0) {
-      PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - left, nunits));
-      *interrupted = PETSC_TRUE;
-      break;
-    }
-    if (global[1] < OD_SWEEP_ROUND_TARGET && batch < OD_SWEEP_MAX_BATCH) batch *= 2;
+  for (PetscInt pos = 0; pos < rs.ntodo && !*interrupted;) {
+    PetscCall(RoundAndDecide(sweep, &rs, &pos, fn, ctx, done, rec, ck, interrupted));
+    PetscCall(OdProgressUpdate(&progress, (double)(nunits - rs.ntodo + pos)));
+    if (*interrupted) PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - rs.ntodo + pos, nunits));
   }
   PetscCall(OdProgressFinish(&progress));
-  if (!*interrupted) {
-    /* each point's record is the sum of its chunks in chunk order: rank-count independent */
-    PetscCall(PetscArrayzero(records, sweep->count * rl));
-    for (PetscInt p = 0; p < sweep->count; p++)
-      for (PetscInt c = 0; c < sweep->nchunks; c++)
-        for (PetscInt i = 0; i < rl; i++) records[p * rl + i] += rec[(p * sweep->nchunks + c) * rl + i];
-  }
+  if (!*interrupted) PetscCall(SumChunks(sweep, rec, records));
+  PetscCall(OdCheckpointDestroy(&ck));
   PetscCall(PetscFree2(done, rec));
-  PetscCall(PetscFree2(sendbuf, recvbuf));
-  PetscCall(PetscFree(todo));
+  PetscCall(PetscFree2(rs.sendbuf, rs.recvbuf));
+  PetscCall(PetscFree(rs.todo));
   PetscFunctionReturn(0);
 }

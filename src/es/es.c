@@ -9,7 +9,7 @@
 #include "optdyn/options.h"
 #include "optdyn/output.h"
 #include "optdyn/progress.h"
-#include "optdyn/sweep.h"
+#include "optdyn/runctl.h"
 
 #define OD_ES_MAX_LIST 1024
 #define OD_ES_HIST_MAX_D 1000 /* per-generation mu is written when d <= this (SPEC §8) */
@@ -303,14 +303,6 @@ PetscErrorCode OdEsSetUp(OdEs e)
   e->rng = OdRngCreate(e->seed, OD_STREAM_ES);
   OdEsNoiseInit();
   snprintf(e->ckpt_path, sizeof e->ckpt_path, "%s.ckpt", OdOutputGetPath(e->output));
-  /* SIGTERM/SIGUSR1 set the shared stop flag of sweep.h (the handler lives there) */
-  {
-    OdSweep dummy;
-    PetscCall(OdSweepCreate(e->comm, &dummy));
-    PetscCall(OdSweepSetSizes(dummy, 1, 1, 1));
-    PetscCall(OdSweepSetUp(dummy));
-    PetscCall(OdSweepDestroy(&dummy));
-  }
   if (e->mode == MODE_OPTIMIZE) {
     PetscCall(AllocateState(e));
     const PetscInt blk = PetscMin(e->d, OD_ES_BLOCK);
@@ -1112,7 +1104,7 @@ PetscErrorCode OdEsRun(OdEs e, PetscBool *interrupted)
     const long long done = (long long)e->q * e->G + e->gen;
     const PetscBool forced = e->stop_after > 0 && done == e->stop_after && done < total;
     if (forced || done % e->check_interval == 0 || done == total) {
-      PetscCall(CheckAndStop(e, forced || OdSweepStopRequested(), &stop));
+      PetscCall(CheckAndStop(e, forced || OdRunctlStopRequested(), &stop));
       const double now = MPI_Wtime();
       if (done < total && (stop || now - last_ckpt >= e->ckpt_interval)) {
         PetscCall(WriteCheckpoint(e));

@@ -34,9 +34,15 @@ import numpy as np
 
 __all__ = ["merge", "MergeError", "RESULT_NEUTRAL_OPTIONS", "parse_options", "slice_range"]
 
-# Options that select what part of the sweep is computed or how it is reported, but never
-# change a result: ignored when comparing the slices' options.
-RESULT_NEUTRAL_OPTIONS = ("-sweep_slice", "-o", "-restart", "-quiet", "-sweep_checkpoint_interval")
+# Options that never change a result (the slice, the output name, -restart, ...): ignored
+# when comparing the slices' options. One definition for C and Python, read from the file.
+def _read_result_neutral_options():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "result_neutral_options.txt")
+    with open(path, encoding="utf-8") as f:
+        return tuple(w for w in (line.split("#", 1)[0].strip() for line in f) if w)
+
+
+RESULT_NEUTRAL_OPTIONS = _read_result_neutral_options()
 
 # Root attributes that must be identical in every slice.
 PROVENANCE_KEYS = ("program", "command", "version", "git_revision", "seed", "sweep_points")
