@@ -30,6 +30,13 @@ typedef struct _n_OdEs *OdEs;
 
 PetscErrorCode OdEsCreate(MPI_Comm comm, OdEs *es);
 PetscErrorCode OdEsDestroy(OdEs *es);
+/**
+ * Add an objective to this object's table of -es_objective names (the built-ins are
+ * registered by OdEsCreate()). Call after OdEsCreate() and before OdEsSetFromOptions();
+ * registering an existing name replaces its constructor. Modules inside optdyn do this
+ * from a start-up plugin of the es command (optdyn/command.h).
+ */
+PetscErrorCode OdEsRegisterObjective(OdEs es, const char *name, const char *help, OdEsObjectiveCreateFn create);
 /** Read every -es_ option, -seed, -o, -quiet, -restart. Fails on bad values before any output. */
 PetscErrorCode OdEsSetFromOptions(OdEs es);
 PetscErrorCode OdEsSetUp(OdEs es);
@@ -40,7 +47,7 @@ PetscErrorCode OdEsView(OdEs es, PetscViewer viewer);
 /** Current search mean (length d) and, after OdEsRun(), f at the final mean. */
 PetscErrorCode OdEsGetMean(OdEs es, PetscInt *d, const PetscReal **mu, PetscReal *f_mu);
 
-/** Build the ziggurat tables (done lazily; exposed for benchmarks). */
+/** Kept for compatibility: the ziggurat tables are constants generated at build time. */
 void OdEsNoiseInit(void);
 /**
  * Standard normals eps[0..n-1] = components c0..c0+n-1 of perturbation `index` of

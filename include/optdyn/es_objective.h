@@ -2,11 +2,18 @@
  * @file es_objective.h
  * @brief Black-box objectives f: R^d -> R for `optdyn es` (SPEC §4), and the plug-in interface.
  *
- * An objective is a small object with an evaluation callback. ES/VO only ever calls
- * `eval` (a pure function of w: same w, same bits, on every rank), so anything that can
- * compute a scalar loss from a parameter vector can be optimized: a later module plugs in a
- * neural-network loss by registering a constructor with OdEsObjectiveRegister() and is then
- * selectable with `-es_objective NAME`.
+ * An objective is a small object with an evaluation callback `f(w)` (a pure function of w:
+ * same w, same bits, on every rank), so anything that can compute a scalar loss from a
+ * parameter vector can be optimized. Objectives that need more (a whole population at
+ * once, mini-batches chosen per generation, per-example perturbations, sampling in
+ * activation space) add the optional population hook described below.
+ *
+ * Registration: the table of `-es_objective` names belongs to one OdEs object (no global
+ * registry). OdEsCreate() registers the built-ins; a program or a module adds its own with
+ * OdEsRegisterObjective() (include/optdyn/es.h) after OdEsCreate() and before
+ * OdEsSetFromOptions(). Inside optdyn, a module that provides objectives does this from a
+ * start-up plugin listed for the `es` command (include/optdyn/command.h, OdCommandPlugin),
+ * so es never depends on the modules that provide objectives.
  *
  * Built-in objectives (names for -es_objective):
  *  - `himmelblau`  (d = 2)  (x^2 + y - 11)^2 + (x + y^2 - 7)^2, four minima with f = 0
@@ -20,6 +27,7 @@
  */
 #pragma once
 #include <petscsys.h>
+#include "optdyn/rng.h"
 
 typedef struct _n_OdEsObjective *OdEsObjective;
 
@@ -41,16 +49,21 @@ typedef PetscErrorCode (*OdEsDestroyFn)(void *ctx);
  */
 typedef PetscErrorCode (*OdEsObjectiveCreateFn)(PetscOptionItems *PetscOptionsObject, PetscInt d, OdEsObjective obj);
 
-/** Add an objective to the table of -es_objective names (call before the command reads options). */
-PetscErrorCode OdEsObjectiveRegister(const char *name, const char *help, OdEsObjectiveCreateFn create);
-
-/** Names of all registered objectives, comma-separated (for help and error messages). */
-PetscErrorCode OdEsObjectiveList(char *buf, size_t len);
+/**
+ * Build one of the built-in objectives by name (reads its options from PetscOptionsObject).
+ * The OdEs object registers these in OdEsCreate(); tests may build them directly.
+ */
+PetscErrorCode OdEsObjectiveCreateByName(PetscOptionItems *PetscOptionsObject, const char *name, PetscInt d, OdEsObjective *obj);
+/** Build an objective with constructor `create` under `name` (what OdEs does for -es_objective). */
+PetscErrorCode OdEsObjectiveCreateWith(PetscOptionItems *PetscOptionsObject, const char *name, OdEsObjectiveCreateFn create, PetscInt d, OdEsObjective *obj);
+/** The ctx given to OdEsObjectiveSetEval() (for hooks). */
+void *OdEsObjectiveGetContext(OdEsObjective obj);
+/** The built-in objectives, in order: count, and name/help/constructor of entry i. */
+PetscInt OdEsObjectiveBuiltinCount(void);
+void OdEsObjectiveBuiltin(PetscInt i, const char **name, const char **help, OdEsObjectiveCreateFn *create);
 
 /** An empty objective (used by constructors and by tests that build one by hand). */
 PetscErrorCode OdEsObjectiveCreateEmpty(MPI_Comm comm, OdEsObjective *obj);
-/** Build objective `name` (must be registered); reads its options from PetscOptionsObject. */
-PetscErrorCode OdEsObjectiveCreateByName(PetscOptionItems *PetscOptionsObject, const char *name, PetscInt d, OdEsObjective *obj);
 PetscErrorCode OdEsObjectiveDestroy(OdEsObjective *obj);
 
 /** Set the callbacks; ctx is owned by the objective when destroy is given. */
@@ -77,3 +90,83 @@ PetscErrorCode OdEsObjectiveEval(OdEsObjective obj, const PetscReal w[], PetscRe
 PetscErrorCode OdEsObjectiveGradient(OdEsObjective obj, const PetscReal w[], PetscReal g[]);
 /** Basin index of w (-1 if the objective does not classify or w is in none). */
 PetscInt OdEsObjectiveBasin(OdEsObjective obj, const PetscReal w[]);
+
+/* ------------------------------------------------------------------------------------
+ * The population hook (optional): for objectives that need more than f(w).
+ *
+ * Each generation es asks every rank for the fitnesses of its block [lo, hi) of the N
+ * members, gathers the N scalars, shapes them into utilities and updates the search
+ * distribution (mean mu, standard deviations sigma). Without a hook, member n is
+ * evaluated as f(w_n) one at a time. With a hook:
+ *
+ *  - `evaluate` receives the whole block at once, with the generation's OdEsGeneration
+ *    (generation counter g, replicate, mu, sigma, N, antithetic). It may
+ *      * build the members' parameters itself with OdEsMemberParameters() (the same w_n as
+ *        es uses), e.g. to evaluate them as one batched matrix product;
+ *      * choose a mini-batch that depends on the generation: OdEsGenerationRng() gives a
+ *        counter-based generator keyed by (seed, generation) — the same on every rank, so
+ *        every member of a generation sees the same batch and a restarted run the same
+ *        batches;
+ *      * draw per-example perturbations with OdEsExampleNoise(), keyed by
+ *        (seed, generation, member, example, unit).
+ *    Its fitness values must not depend on lo/hi (how members are split over ranks).
+ *
+ *  - parameter_noise = PETSC_TRUE (default): member n IS w_n = mu + s_n sigma * eps_n
+ *    (OdEsMemberParameters); es rebuilds eps_n for the search gradient as usual.
+ *
+ *  - parameter_noise = PETSC_FALSE: the objective samples in activation space (local
+ *    reparameterization: the pre-activations of a layer with weights ~ N(mu, sigma^2) are
+ *    Gaussian with mean x.mu and variance (x^2).sigma^2, drawn per example with
+ *    OdEsExampleNoise()), so the members are not points w_n. It then also provides
+ *    `search_gradient`, which receives the utilities u[0..N-1] of all members (after
+ *    shaping, identical on every rank) and returns the search gradient in the form es
+ *    would otherwise compute: g_mu[d] and g_sigma[nsigma] (natural or regular as
+ *    `info->natural` says; see docs/es.md). It is called on every rank with the same
+ *    arguments and must return bitwise the same result on every rank (it may communicate on
+ *    info->comm, e.g. to sum per-rank parts in a fixed order).
+ * ------------------------------------------------------------------------------------ */
+
+/** What a population hook learns about the current generation. */
+typedef struct {
+  MPI_Comm comm;           /**< the es communicator (for search_gradient only) */
+  const OdRng *rng;        /**< key (seed, OD_STREAM_ES) of the parameter noise */
+  uint32_t seed;           /**< the run's -seed */
+  PetscInt generation;     /**< generation counter g within the replicate (0-based) */
+  PetscInt replicate;      /**< replicate index (runs x sigma0 list) */
+  PetscInt d;              /**< dimension */
+  const PetscReal *mu;     /**< search mean, length d */
+  const PetscReal *sigma;  /**< nsigma standard deviations (1: isotropic, d: separable) */
+  PetscInt nsigma;
+  PetscInt population;     /**< N */
+  PetscBool antithetic;    /**< members 2k, 2k+1 are +eps_k, -eps_k */
+  PetscBool natural;       /**< natural gradients (see search_gradient) */
+} OdEsGeneration;
+
+/** Fitness of members lo..hi-1 (fitness[n - lo]). */
+typedef PetscErrorCode (*OdEsPopulationEvalFn)(void *ctx, const OdEsGeneration *gen, PetscInt lo, PetscInt hi, PetscReal fitness[]);
+/** Search gradient from the utilities u[0..N-1] (only for parameter_noise = PETSC_FALSE). */
+typedef PetscErrorCode (*OdEsSearchGradientFn)(void *ctx, const OdEsGeneration *gen, const PetscReal u[], PetscReal g_mu[], PetscReal g_sigma[]);
+
+typedef struct {
+  OdEsPopulationEvalFn evaluate;        /**< required */
+  OdEsSearchGradientFn search_gradient; /**< required iff !parameter_noise */
+  PetscBool parameter_noise;            /**< members are w_n = mu + s_n sigma eps_n */
+} OdEsPopulationHook;
+
+/** Attach a population hook (uses the objective's ctx). */
+PetscErrorCode OdEsObjectiveSetPopulationHook(OdEsObjective obj, const OdEsPopulationHook *hook);
+/** The hook, or NULL. */
+const OdEsPopulationHook *OdEsObjectiveGetPopulationHook(OdEsObjective obj);
+
+/** Parameters of member n: w = mu + s_n sigma eps_k (k = n, or n/2 with s_n = -1 for odd n when antithetic). */
+void OdEsMemberParameters(const OdEsGeneration *gen, PetscInt n, PetscReal w[]);
+
+/** A generator keyed by (seed, generation, replicate): e.g. to pick the generation's mini-batch. */
+OdRng OdEsGenerationRng(const OdEsGeneration *gen);
+
+/**
+ * Standard normals z[0..n-1] for units unit0..unit0+n-1 of example `example` of member
+ * `member` in this generation: a pure function of (seed, generation, replicate, member,
+ * example, unit), independent of the parameter noise, of rank count and of block split.
+ */
+void OdEsExampleNoise(const OdEsGeneration *gen, PetscInt member, PetscInt example, PetscInt unit0, PetscInt n, PetscReal z[]);

@@ -10,32 +10,9 @@
 #include <Random123/philox.h>
 #include "optdyn/es.h"
 
-#define ZIG_LAYERS 256
-#define ZIG_R 3.6541528853610088
-#define ZIG_V 0.00492867323399
+#include "es_zig_tables.h" /* zig_x, zig_f: constants generated at build time (es_zig_gen.c) */
 
-static double zig_x[ZIG_LAYERS + 1], zig_f[ZIG_LAYERS + 1];
-static int zig_ready = 0;
-
-/* Tables (Marsaglia & Tsang 2000): 256 strips of equal area v; strip 0 is the base with
-   the tail. x[0] = v / f(r), x[1] = r, x[i+1] = f^-1(f(x[i]) + v / x[i]), x[256] = 0. */
-static void ZigInit(void)
-{
-  zig_x[0] = ZIG_V / exp(-0.5 * ZIG_R * ZIG_R);
-  zig_x[1] = ZIG_R;
-  for (int i = 1; i < ZIG_LAYERS - 1; i++) {
-    const double fx = exp(-0.5 * zig_x[i] * zig_x[i]) + ZIG_V / zig_x[i];
-    zig_x[i + 1] = sqrt(-2.0 * log(fx));
-  }
-  zig_x[ZIG_LAYERS] = 0.0;
-  for (int i = 0; i <= ZIG_LAYERS; i++) zig_f[i] = exp(-0.5 * zig_x[i] * zig_x[i]);
-  zig_ready = 1;
-}
-
-void OdEsNoiseInit(void)
-{
-  if (!zig_ready) ZigInit();
-}
+void OdEsNoiseInit(void) {} /* the tables are constants; kept for API compatibility */
 
 static inline philox4x32_ctr_t Draw(const OdRng *rng, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
@@ -77,7 +54,6 @@ static inline double Zig(const OdRng *rng, uint32_t gen, uint32_t index, uint32_
 
 void OdEsNoise(const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, PetscInt c0, PetscInt n, PetscReal eps[])
 {
-  if (!zig_ready) ZigInit();
   const PetscInt c1 = c0 + n;
   PetscInt c = c0;
   /* leading partial block */
@@ -99,5 +75,35 @@ void OdEsNoise(const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, Pet
   if (c < c1) {
     const philox4x32_ctr_t r = Draw(rng, gen, index, (uint32_t)(c >> 2), run << 16);
     for (; c < c1; c++) eps[c - c0] = Zig(rng, gen, index, (uint32_t)c, run, r.v[c & 3]);
+  }
+}
+
+/* ---- noise for population hooks (see optdyn/es_objective.h) ---- */
+
+void OdEsMemberParameters(const OdEsGeneration *gen, PetscInt n, PetscReal w[])
+{
+  const PetscInt k = gen->antithetic ? n / 2 : n;
+  const PetscReal sgn = gen->antithetic && (n & 1) ? -1.0 : 1.0;
+  PetscReal eps[256];
+  for (PetscInt c0 = 0; c0 < gen->d; c0 += 256) {
+    const PetscInt nb = PetscMin(256, gen->d - c0);
+    OdEsNoise(gen->rng, (uint32_t)gen->generation, (uint32_t)k, (uint32_t)gen->replicate, c0, nb, eps);
+    for (PetscInt c = 0; c < nb; c++) w[c0 + c] = gen->mu[c0 + c] + sgn * gen->sigma[gen->nsigma == 1 ? 0 : c0 + c] * eps[c];
+  }
+}
+
+/* Streams of their own, with the replicate in the key's stream word (stream ids are < 256). */
+#define OD_ES_STREAM_BATCH 0x45u   /* per-generation choices, e.g. the mini-batch */
+#define OD_ES_STREAM_EXAMPLE 0x46u /* per-example perturbations */
+
+OdRng OdEsGenerationRng(const OdEsGeneration *gen) { return OdRngCreate(gen->seed, OD_ES_STREAM_BATCH | ((uint32_t)gen->replicate << 8)); }
+
+void OdEsExampleNoise(const OdEsGeneration *gen, PetscInt member, PetscInt example, PetscInt unit0, PetscInt n, PetscReal z[])
+{
+  const OdRng rng = OdRngCreate(gen->seed, OD_ES_STREAM_EXAMPLE | ((uint32_t)gen->replicate << 8));
+  for (PetscInt u = unit0; u < unit0 + n; u++) {
+    double pair[2];
+    OdRngNormal2(&rng, OdCounterMake((uint32_t)gen->generation, (uint32_t)member, (uint32_t)example, (uint32_t)(u >> 1)), pair);
+    z[u - unit0] = pair[u & 1];
   }
 }

@@ -1,10 +1,10 @@
-/* Objectives for `optdyn es`: registry and built-ins (SPEC §4). */
+/* Objectives for `optdyn es`: the objective object and the built-ins (no global registry:
+   the -es_objective table belongs to each OdEs, see es.c). */
 #include <math.h>
 #include <string.h>
 #include "optdyn/es_objective.h"
 #include "optdyn/options.h"
 
-#define OD_ES_MAX_OBJECTIVES 32
 
 struct _n_OdEsObjective {
   MPI_Comm comm;
@@ -19,49 +19,8 @@ struct _n_OdEsObjective {
   OdEsBasinFn basin;
   OdEsDestroyFn destroy;
   void *ctx;
+  OdEsPopulationHook hook; /* optional */
 };
-
-typedef struct {
-  char name[64];
-  char help[160];
-  OdEsObjectiveCreateFn create;
-} Entry;
-
-/* The registry is process-global (like PETSc's own type registries). */
-static Entry od_es_table[OD_ES_MAX_OBJECTIVES];
-static int od_es_ntable = 0;
-static PetscBool od_es_builtins = PETSC_FALSE;
-static PetscErrorCode RegisterBuiltins(void);
-
-PetscErrorCode OdEsObjectiveRegister(const char *name, const char *help, OdEsObjectiveCreateFn create)
-{
-  PetscFunctionBegin;
-  if (!od_es_builtins) PetscCall(RegisterBuiltins());
-  for (int i = 0; i < od_es_ntable; i++)
-    if (!strcmp(od_es_table[i].name, name)) {
-      od_es_table[i].create = create;
-      PetscCall(PetscStrncpy(od_es_table[i].help, help ? help : "", sizeof od_es_table[i].help));
-      PetscFunctionReturn(0);
-    }
-  PetscCheck(od_es_ntable < OD_ES_MAX_OBJECTIVES, PETSC_COMM_SELF, PETSC_ERR_SUP, "too many ES objectives registered (at most %d)", OD_ES_MAX_OBJECTIVES);
-  PetscCall(PetscStrncpy(od_es_table[od_es_ntable].name, name, sizeof od_es_table[0].name));
-  PetscCall(PetscStrncpy(od_es_table[od_es_ntable].help, help ? help : "", sizeof od_es_table[0].help));
-  od_es_table[od_es_ntable].create = create;
-  od_es_ntable++;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode OdEsObjectiveList(char *buf, size_t len)
-{
-  PetscFunctionBegin;
-  if (!od_es_builtins) PetscCall(RegisterBuiltins());
-  buf[0] = 0;
-  for (int i = 0; i < od_es_ntable; i++) {
-    size_t l = strlen(buf);
-    snprintf(buf + l, len - l, "%s%s", i ? ", " : "", od_es_table[i].name);
-  }
-  PetscFunctionReturn(0);
-}
 
 PetscErrorCode OdEsObjectiveCreateEmpty(MPI_Comm comm, OdEsObjective *obj)
 {
@@ -72,23 +31,29 @@ PetscErrorCode OdEsObjectiveCreateEmpty(MPI_Comm comm, OdEsObjective *obj)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdEsObjectiveCreateByName(PetscOptionItems *PetscOptionsObject, const char *name, PetscInt d, OdEsObjective *obj)
+PetscErrorCode OdEsObjectiveCreateWith(PetscOptionItems *PetscOptionsObject, const char *name, OdEsObjectiveCreateFn create, PetscInt d, OdEsObjective *obj)
 {
-  char list[1024];
   PetscFunctionBegin;
-  if (!od_es_builtins) PetscCall(RegisterBuiltins());
-  for (int i = 0; i < od_es_ntable; i++) {
-    if (strcmp(od_es_table[i].name, name)) continue;
-    PetscCall(OdEsObjectiveCreateEmpty(PetscOptionsObject->comm, obj));
-    PetscCall(PetscStrncpy((*obj)->name, name, sizeof (*obj)->name));
-    PetscCall(od_es_table[i].create(PetscOptionsObject, d, *obj));
-    PetscCheck((*obj)->d >= 1 && (*obj)->eval, PetscOptionsObject->comm, PETSC_ERR_PLIB, "objective %s did not set its dimension and evaluation", name);
-    if (!(*obj)->mu0) PetscCall(PetscCalloc1((*obj)->d, &(*obj)->mu0));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(OdEsObjectiveList(list, sizeof list));
-  SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option -es_objective = '%s' is not allowed: expected one of %s", name, list);
+  PetscCall(OdEsObjectiveCreateEmpty(PetscOptionsObject->comm, obj));
+  PetscCall(PetscStrncpy((*obj)->name, name, sizeof (*obj)->name));
+  PetscCall(create(PetscOptionsObject, d, *obj));
+  PetscCheck((*obj)->d >= 1 && ((*obj)->eval || (*obj)->hook.evaluate), PetscOptionsObject->comm, PETSC_ERR_PLIB, "objective %s did not set its dimension and evaluation", name);
+  PetscCheck(!(*obj)->hook.evaluate || (*obj)->hook.parameter_noise || (*obj)->hook.search_gradient, PetscOptionsObject->comm, PETSC_ERR_PLIB, "objective %s samples in activation space but gives no search_gradient", name);
+  if (!(*obj)->mu0) PetscCall(PetscCalloc1((*obj)->d, &(*obj)->mu0));
+  PetscFunctionReturn(0);
 }
+
+PetscErrorCode OdEsObjectiveSetPopulationHook(OdEsObjective obj, const OdEsPopulationHook *hook)
+{
+  PetscFunctionBegin;
+  PetscCheck(hook->evaluate, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "a population hook needs evaluate");
+  obj->hook = *hook;
+  PetscFunctionReturn(0);
+}
+
+const OdEsPopulationHook *OdEsObjectiveGetPopulationHook(OdEsObjective obj) { return obj->hook.evaluate ? &obj->hook : NULL; }
+
+void *OdEsObjectiveGetContext(OdEsObjective obj) { return obj->ctx; }
 
 PetscErrorCode OdEsObjectiveDestroy(OdEsObjective *obj)
 {
@@ -498,16 +463,37 @@ static PetscErrorCode CreateLinear(PetscOptionItems *PetscOptionsObject, PetscIn
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RegisterBuiltins(void)
+/* The built-ins: a constant table (es copies it into each OdEs's own objective table). */
+static const struct BuiltinEntry {
+  const char *name, *help;
+  OdEsObjectiveCreateFn create;
+} builtins[] = {
+  {"himmelblau", "Himmelblau's function (d = 2), four minima with f = 0", CreateHimmelblau},
+  {"sinc", "discretized non-differentiable 1 - sinc (d = 1)", CreateSinc},
+  {"twowells", "narrow deep minimum next to a wide shallow one (d = 1)", CreateTwoWells},
+  {"rosenbrock", "Rosenbrock, any d >= 2", CreateRosenbrock},
+  {"rastrigin", "Rastrigin, any d", CreateRastrigin},
+  {"sphere", "quadratic a sum (w_i - c)^2 + b, any d", CreateSphere},
+  {"linear", "linear a sum w_i + b, any d", CreateLinear},
+};
+static const PetscInt nbuiltins = (PetscInt)(sizeof builtins / sizeof builtins[0]);
+
+PetscErrorCode OdEsObjectiveCreateByName(PetscOptionItems *PetscOptionsObject, const char *name, PetscInt d, OdEsObjective *obj)
 {
   PetscFunctionBegin;
-  od_es_builtins = PETSC_TRUE;
-  PetscCall(OdEsObjectiveRegister("himmelblau", "Himmelblau's function (d = 2), four minima with f = 0", CreateHimmelblau));
-  PetscCall(OdEsObjectiveRegister("sinc", "discretized non-differentiable 1 - sinc (d = 1)", CreateSinc));
-  PetscCall(OdEsObjectiveRegister("twowells", "narrow deep minimum next to a wide shallow one (d = 1)", CreateTwoWells));
-  PetscCall(OdEsObjectiveRegister("rosenbrock", "Rosenbrock, any d >= 2", CreateRosenbrock));
-  PetscCall(OdEsObjectiveRegister("rastrigin", "Rastrigin, any d", CreateRastrigin));
-  PetscCall(OdEsObjectiveRegister("sphere", "quadratic a sum (w_i - c)^2 + b, any d", CreateSphere));
-  PetscCall(OdEsObjectiveRegister("linear", "linear a sum w_i + b, any d", CreateLinear));
-  PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < nbuiltins; i++)
+    if (!strcmp(builtins[i].name, name)) {
+      PetscCall(OdEsObjectiveCreateWith(PetscOptionsObject, name, builtins[i].create, d, obj));
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option -es_objective = '%s' is not allowed: not a built-in objective", name);
+}
+
+PetscInt OdEsObjectiveBuiltinCount(void) { return nbuiltins; }
+
+void OdEsObjectiveBuiltin(PetscInt i, const char **name, const char **help, OdEsObjectiveCreateFn *create)
+{
+  *name = builtins[i].name;
+  *help = builtins[i].help;
+  *create = builtins[i].create;
 }

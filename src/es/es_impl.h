@@ -1,0 +1,116 @@
+/* Private to src/es: the OdEs object and the functions its files share. */
+#pragma once
+#include <petscviewer.h>
+#include "optdyn/es.h"
+#include "optdyn/checkpoint.h"
+#include "optdyn/output.h"
+
+#define OD_ES_MAX_LIST 1024
+#define OD_ES_HIST_MAX_D 1000    /* per-generation mu is written when d <= this */
+#define OD_ES_BLOCK 2048         /* components per noise block */
+#define OD_ES_MAX_OBJECTIVES 32  /* entries of one OdEs's objective table */
+
+typedef enum { ALG_ES, ALG_VO } Algorithm;
+typedef enum { DIST_ISOTROPIC, DIST_SEPARABLE, DIST_UNIVARIATE } Distribution;
+typedef enum { SIG_DEFAULT, SIG_FIXED, SIG_ADAPT, SIG_DECAY } SigmaUpdate;
+typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM } Optimizer;
+typedef enum { SHAPE_NONE, SHAPE_RANK } Shaping;
+typedef enum { MODE_OPTIMIZE, MODE_VARIANCE } Mode;
+
+extern const char *const od_es_algorithm_names[];
+extern const char *const od_es_distribution_names[];
+extern const char *const od_es_sigma_update_names[];
+extern const char *const od_es_optimizer_names[];
+extern const char *const od_es_shaping_names[];
+extern const char *const od_es_mode_names[];
+
+/* One entry of the objective table owned by an OdEs. */
+typedef struct {
+  char name[64];
+  char help[160];
+  OdEsObjectiveCreateFn create;
+} OdEsObjectiveEntry;
+
+
+struct _n_OdEs {
+  /* the -es_objective table (built-ins + whatever was registered before SetFromOptions) */
+  OdEsObjectiveEntry table[OD_ES_MAX_OBJECTIVES];
+  PetscInt ntable;
+  PetscBool options_read;
+  OdCheckpoint ckpt; /* declared once the state exists */
+  OdEsGeneration info; /* what a population hook sees of the current generation */
+  MPI_Comm comm;
+  PetscMPIInt rank, size;
+  OdOutput output;
+  uint32_t seed;
+  OdRng rng;
+  OdEsObjective obj;
+  /* options */
+  char objective_name[64];
+  PetscInt algorithm, distribution, sigma_update, optimizer, shaping, mode;
+  PetscBool shaping_set, lr_set, N_set, G_set; /* defaults depend on the algorithm */
+  PetscBool natural, natural_set, antithetic, baseline, bound, quiet, restart;
+  PetscInt N, G, dim;
+  PetscReal mu0_opt[OD_ES_MAX_LIST];
+  PetscInt nmu0;
+  PetscReal sigma0;
+  PetscBool sigma0_set;
+  PetscReal lr, lr_sigma, momentum, beta1, beta2, adam_eps, weight_decay;
+  PetscReal sigma_min, sigma_max, sigma_decay, f_target;
+  PetscInt check_interval, stop_after;
+  PetscReal ckpt_interval;
+  PetscInt runs;
+  PetscReal sigma0_list[OD_ES_MAX_LIST];
+  PetscInt nsigma0;
+  PetscReal var_sigma[OD_ES_MAX_LIST];
+  PetscInt var_pop[OD_ES_MAX_LIST], nvar_sigma, nvar_pop, var_reps;
+  PetscReal bound_mu[2], bound_sigma[2];
+  PetscInt bound_n[2];
+  PetscBool bound_mu_set;
+  /* problem */
+  PetscInt d, nsig, Q, hist_d;
+  PetscReal *mu0;
+  PetscBool adapt, decay;
+  /* persistent state: one array so that a checkpoint is a single write */
+  PetscReal *state;
+  size_t nstate;
+  PetscReal *mu, *sig, *m1, *m2;                                                     /* current replicate */
+  PetscReal *h_fmean, *h_sigma, *h_gnorm, *h_sgnorm, *h_fbest, *h_fpop, *h_mu, *h_sig; /* replicate 0 */
+  PetscReal *r_f, *r_sigma, *r_mu, *r_basin;                                         /* finals per replicate */
+  PetscInt q, gen;                                                                   /* position */
+  /* work */
+  PetscReal *w, *w2, *eps, *gacc, *sacc, *gmu, *gsig, *fit, *fit_local, *u;
+  PetscMPIInt *counts, *displs;
+  PetscInt lo, hi;
+  /* bookkeeping */
+  double t_loop, normals;
+  PetscInt gens_timed, checks;
+  PetscReal f_mu0, f_final;
+  PetscBool done;
+  char ckpt_path[PETSC_MAX_PATH_LEN + 8];
+  /* summaries computed after the run, before writing */
+  PetscInt s_first_below, nbasin;
+  PetscReal *s_sigma0, *s_basin_fraction;
+  PetscReal *b_mu, *b_sigma, *b_U; /* the bound grid (-es_bound) */
+  /* variance study results */
+  PetscReal *v_mean_iid, *v_var_iid, *v_mean_anti, *v_var_anti, *v_pred_iid, *v_pred_anti;
+  PetscReal v_f, *v_grad;
+};
+
+/* es_options.c */
+PetscErrorCode OdEsValidate(OdEs e);
+PetscErrorCode OdEsApplyDefaults(OdEs e);
+/* es_update.c */
+PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run);
+PetscReal OdEsSigma0Of(OdEs e, PetscInt q);
+/* es_checkpoint.c */
+PetscErrorCode OdEsCheckpointDeclare(OdEs e);
+PetscErrorCode OdEsCheckAndStop(OdEs e, PetscBool stop_local, PetscBool *stop);
+/* es_bound.c */
+PetscErrorCode OdEsComputeBound(OdEs e, PetscReal **mus, PetscReal **sigmas, PetscReal **U);
+/* es_variance.c */
+PetscErrorCode OdEsRunVariance(OdEs e);
+/* es_output.c */
+PetscErrorCode OdEsWriteOutput(OdEs e, const PetscReal *bound_mu, const PetscReal *bound_sigma, const PetscReal *bound_U);
+PetscErrorCode OdEsWriteCommonAttrs(OdEs e);
+PetscErrorCode OdEsWriteVarianceOutput(OdEs e);

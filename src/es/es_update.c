@@ -1,0 +1,280 @@
+/* es: one generation — evaluate this rank's members, gather the fitnesses, shape them into
+   utilities, rebuild every perturbation to form the search gradient, update (mu, sigma). */
+#include <math.h>
+#include <stdlib.h>
+#include "es_impl.h"
+
+PetscReal OdEsSigma0Of(OdEs e, PetscInt q) { return e->nsigma0 ? e->sigma0_list[q / e->runs] : e->sigma0; }
+
+/* ---------------- gradient estimator (serial) ---------------- */
+
+PetscErrorCode OdEsEstimateGradient(OdEsObjective obj, const OdRng *rng, uint32_t gen, uint32_t run, const PetscReal mu[], PetscReal sigma, PetscInt N, PetscBool antithetic, PetscReal work[], PetscReal g_mu[], PetscReal *g_var)
+{
+  const PetscInt d = OdEsObjectiveGetDimension(obj);
+  PetscReal eps[OD_ES_BLOCK], S = 0, E = 0;
+  PetscFunctionBegin;
+  PetscCheck(!antithetic || N % 2 == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "antithetic sampling needs an even N");
+  for (PetscInt i = 0; i < d; i++) g_mu[i] = 0;
+  const PetscInt K = antithetic ? N / 2 : N;
+  for (PetscInt k = 0; k < K; k++) {
+    for (int s = 0; s < (antithetic ? 2 : 1); s++) {
+      const PetscReal sgn = s ? -1.0 : 1.0;
+      PetscReal f, nk = 0;
+      for (PetscInt c0 = 0; c0 < d; c0 += OD_ES_BLOCK) {
+        const PetscInt nb = PetscMin(OD_ES_BLOCK, d - c0);
+        OdEsNoise(rng, gen, (uint32_t)k, run, c0, nb, eps);
+        for (PetscInt c = 0; c < nb; c++) work[c0 + c] = mu[c0 + c] + sgn * sigma * eps[c];
+      }
+      PetscCall(OdEsObjectiveEval(obj, work, &f));
+      for (PetscInt c0 = 0; c0 < d; c0 += OD_ES_BLOCK) {
+        const PetscInt nb = PetscMin(OD_ES_BLOCK, d - c0);
+        OdEsNoise(rng, gen, (uint32_t)k, run, c0, nb, eps);
+        for (PetscInt c = 0; c < nb; c++) {
+          g_mu[c0 + c] += sgn * f * eps[c];
+          nk += eps[c] * eps[c];
+        }
+      }
+      S += f * nk;
+      E += f;
+    }
+  }
+  for (PetscInt i = 0; i < d; i++) g_mu[i] /= N * sigma;
+  if (g_var) *g_var = (S - d * E) / (2 * N * sigma * sigma);
+  PetscFunctionReturn(0);
+}
+
+static inline PetscReal SigmaAt(const OdEs e, PetscInt c) { return e->nsig == 1 ? e->sig[0] : e->sig[c]; }
+
+/* w = mu + sgn sigma eps_k (and w2 = mu - sigma eps_k when both of a pair are wanted) */
+static void BuildPerturbed(OdEs e, uint32_t run, PetscInt k, PetscReal sgn, PetscBool pair)
+{
+  for (PetscInt c0 = 0; c0 < e->d; c0 += OD_ES_BLOCK) {
+    const PetscInt nb = PetscMin(OD_ES_BLOCK, e->d - c0);
+    OdEsNoise(&e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
+    if (e->nsig == 1) {
+      const PetscReal s = e->sig[0];
+      for (PetscInt c = 0; c < nb; c++) e->w[c0 + c] = e->mu[c0 + c] + sgn * s * e->eps[c];
+      if (pair)
+        for (PetscInt c = 0; c < nb; c++) e->w2[c0 + c] = e->mu[c0 + c] - s * e->eps[c];
+    } else {
+      for (PetscInt c = 0; c < nb; c++) e->w[c0 + c] = e->mu[c0 + c] + sgn * e->sig[c0 + c] * e->eps[c];
+      if (pair)
+        for (PetscInt c = 0; c < nb; c++) e->w2[c0 + c] = e->mu[c0 + c] - e->sig[c0 + c] * e->eps[c];
+    }
+  }
+}
+
+/* Utilities u_n from fitnesses (identical on every rank: same inputs, same order). */
+typedef struct {
+  PetscReal f;
+  PetscInt n;
+} FitIdx;
+static int CmpFit(const void *a, const void *b)
+{
+  const FitIdx *x = (const FitIdx *)a, *y = (const FitIdx *)b;
+  if (x->f < y->f) return -1;
+  if (x->f > y->f) return 1;
+  if (isnan(x->f) != isnan(y->f)) return isnan(x->f) ? 1 : -1;
+  return x->n < y->n ? -1 : (x->n > y->n);
+}
+
+static PetscErrorCode Shape(OdEs e)
+{
+  const PetscInt N = e->N;
+  PetscFunctionBegin;
+  if (e->shaping == SHAPE_RANK) {
+    FitIdx *t;
+    PetscCall(PetscMalloc1(N, &t));
+    for (PetscInt n = 0; n < N; n++) t[n].f = e->fit[n], t[n].n = n;
+    qsort(t, (size_t)N, sizeof *t, CmpFit);
+    for (PetscInt r = 0; r < N; r++) e->u[t[r].n] = N > 1 ? (PetscReal)r / (N - 1) - 0.5 : 0.0;
+    PetscCall(PetscFree(t));
+  } else {
+    PetscReal mean = 0;
+    if (e->baseline) {
+      for (PetscInt n = 0; n < N; n++) mean += e->fit[n];
+      mean /= N;
+    }
+    for (PetscInt n = 0; n < N; n++) e->u[n] = e->fit[n] - mean;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The generation as a population hook sees it. */
+static void FillGenerationInfo(OdEs e, uint32_t run)
+{
+  OdEsGeneration *g = &e->info;
+  g->comm = e->comm, g->rng = &e->rng, g->seed = e->seed;
+  g->generation = e->gen, g->replicate = (PetscInt)run;
+  g->d = e->d, g->mu = e->mu, g->sigma = e->sig, g->nsigma = e->nsig;
+  g->population = e->N, g->antithetic = e->antithetic, g->natural = e->natural;
+}
+
+/* 1. this rank's members [lo, hi): by the hook, or f(w_n) one at a time */
+static PetscErrorCode EvaluateShare(OdEs e, uint32_t run)
+{
+  const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
+  const PetscBool anti = e->antithetic;
+  PetscFunctionBegin;
+  if (hook) {
+    PetscCall(hook->evaluate(OdEsObjectiveGetContext(e->obj), &e->info, e->lo, e->hi, e->fit_local));
+    e->normals += (double)e->d * (e->hi - e->lo);
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt n = e->lo; n < e->hi; n++) {
+    const PetscInt k = anti ? n / 2 : n;
+    const PetscBool both = anti && !(n & 1) && n + 1 < e->hi;
+    BuildPerturbed(e, run, k, (anti && (n & 1)) ? -1.0 : 1.0, both);
+    PetscCall(OdEsObjectiveEval(e->obj, e->w, &e->fit_local[n - e->lo]));
+    e->normals += e->d;
+    if (both) {
+      PetscCall(OdEsObjectiveEval(e->obj, e->w2, &e->fit_local[n + 1 - e->lo]));
+      n++;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* 3. every rank rebuilds every perturbation, summing in index order:
+   gacc = sum_k a_k eps_k, sacc = sum_k b_k eps_k^2 (separable), S = sum_k b_k |eps_k|^2, E = sum_k b_k */
+static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *E)
+{
+  const PetscInt d = e->d;
+  const PetscBool anti = e->antithetic, sep = e->distribution == DIST_SEPARABLE;
+  *S = 0, *E = 0;
+  for (PetscInt i = 0; i < d; i++) e->gacc[i] = 0;
+  if (sep)
+    for (PetscInt i = 0; i < d; i++) e->sacc[i] = 0;
+  for (PetscInt k = 0; k < (anti ? e->N / 2 : e->N); k++) {
+    const PetscReal a = anti ? e->u[2 * k] - e->u[2 * k + 1] : e->u[k];
+    const PetscReal b = anti ? e->u[2 * k] + e->u[2 * k + 1] : e->u[k];
+    PetscReal nk = 0;
+    *E += b;
+    if (a == 0 && (!e->adapt || b == 0)) continue;
+    for (PetscInt c0 = 0; c0 < d; c0 += OD_ES_BLOCK) {
+      const PetscInt nb = PetscMin(OD_ES_BLOCK, d - c0);
+      const PetscReal *eps = e->eps;
+      PetscReal *g = e->gacc + c0;
+      OdEsNoise(&e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
+      for (PetscInt c = 0; c < nb; c++) g[c] += a * eps[c];
+      if (e->adapt && sep)
+        for (PetscInt c = 0; c < nb; c++) e->sacc[c0 + c] += b * eps[c] * eps[c];
+      else if (e->adapt)
+        for (PetscInt c = 0; c < nb; c++) nk += eps[c] * eps[c];
+    }
+    e->normals += d;
+    *S += b * nk;
+  }
+}
+
+/* 4. search gradients (natural: in (mu, log sigma); regular: in (mu, sigma^2)) */
+static void SearchGradients(OdEs e, PetscReal S, PetscReal E)
+{
+  const PetscInt d = e->d, N = e->N;
+  for (PetscInt c = 0; c < d; c++) {
+    const PetscReal s = SigmaAt(e, c);
+    e->gmu[c] = e->natural ? s * e->gacc[c] / N : e->gacc[c] / (N * s);
+  }
+  if (!e->adapt) return;
+  if (e->distribution == DIST_SEPARABLE) {
+    for (PetscInt c = 0; c < d; c++) {
+      const PetscReal s = e->sig[c];
+      e->gsig[c] = e->natural ? (e->sacc[c] - E) / (2.0 * N) : (e->sacc[c] - E) / (2.0 * N * s * s);
+    }
+  } else {
+    const PetscReal s = e->sig[0];
+    e->gsig[0] = e->natural ? (S - d * E) / (2.0 * d * N) : (S - d * E) / (2.0 * N * s * s);
+  }
+}
+
+static PetscReal Norm2(const PetscReal *x, PetscInt n)
+{
+  PetscReal s = 0;
+  for (PetscInt i = 0; i < n; i++) s += x[i] * x[i];
+  return sqrt(s);
+}
+
+/* The optimizer's step for parameter i with gradient g at step t (updates the moments). */
+static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscInt t)
+{
+  switch (e->optimizer) {
+  case OPT_MOMENTUM:
+    e->m1[i] = e->momentum * e->m1[i] + g;
+    return e->m1[i];
+  case OPT_ADAM:
+    e->m1[i] = e->beta1 * e->m1[i] + (1 - e->beta1) * g;
+    e->m2[i] = e->beta2 * e->m2[i] + (1 - e->beta2) * g * g;
+    return (e->m1[i] / (1 - pow(e->beta1, (double)t))) / (sqrt(e->m2[i] / (1 - pow(e->beta2, (double)t))) + e->adam_eps);
+  default:
+    return g;
+  }
+}
+
+/* 5. the update (same on every rank) */
+static void ApplyUpdate(OdEs e)
+{
+  const PetscInt d = e->d, t = e->gen + 1, np = d + (e->adapt ? e->nsig : 0);
+  for (PetscInt i = 0; i < np; i++) {
+    const PetscBool is_mu = i < d;
+    PetscReal g = is_mu ? e->gmu[i] : e->gsig[i - d];
+    if (is_mu && e->optimizer != OPT_ADAM) g += e->weight_decay * e->mu[i];
+    const PetscReal step = OptimizerStep(e, i, g, t);
+    if (is_mu) {
+      e->mu[i] -= e->lr * step;
+      if (e->optimizer == OPT_ADAM && e->weight_decay > 0) e->mu[i] -= e->lr * e->weight_decay * e->mu[i];
+      continue;
+    }
+    PetscReal *s = &e->sig[i - d];
+    if (e->natural) *s = *s * exp(-e->lr_sigma * step); /* natural gradient in log sigma */
+    else {
+      const PetscReal var = *s * *s - e->lr_sigma * step; /* regular gradient in sigma^2 */
+      *s = var > e->sigma_min * e->sigma_min ? sqrt(var) : e->sigma_min;
+    }
+    *s = PetscMin(PetscMax(*s, e->sigma_min), e->sigma_max);
+  }
+  if (e->decay)
+    for (PetscInt i = 0; i < e->nsig; i++) e->sig[i] = PetscMax(e->sig[i] * e->sigma_decay, e->sigma_min);
+}
+
+/* 6. record (replicate 0 keeps its history) */
+static PetscErrorCode RecordHistory(OdEs e, PetscReal gn, PetscReal sgn)
+{
+  const PetscInt g = e->gen, d = e->d;
+  PetscReal fb = PETSC_MAX_REAL, fp = 0, s2 = 0;
+  PetscFunctionBegin;
+  for (PetscInt n = 0; n < e->N; n++) {
+    fb = PetscMin(fb, e->fit[n]);
+    fp += e->fit[n];
+  }
+  for (PetscInt i = 0; i < e->nsig; i++) s2 += e->sig[i] * e->sig[i];
+  PetscCall(OdEsObjectiveEval(e->obj, e->mu, &e->h_fmean[g]));
+  e->h_sigma[g] = sqrt(s2 / e->nsig);
+  e->h_gnorm[g] = gn;
+  e->h_sgnorm[g] = sgn;
+  e->h_fbest[g] = fb;
+  e->h_fpop[g] = fp / e->N;
+  if (e->hist_d) PetscCall(PetscArraycpy(e->h_mu + (size_t)g * d, e->mu, d));
+  if (e->h_sig) PetscCall(PetscArraycpy(e->h_sig + (size_t)g * d, e->sig, d));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
+{
+  const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
+  PetscReal S, E;
+  PetscFunctionBegin;
+  FillGenerationInfo(e, run);
+  PetscCall(EvaluateShare(e, run));
+  /* 2. the one communication of the generation: N scalars */
+  PetscCallMPI(MPI_Allgatherv(e->fit_local, e->counts[e->rank], MPIU_REAL, e->fit, e->counts, e->displs, MPIU_REAL, e->comm));
+  PetscCall(Shape(e));
+  if (hook && !hook->parameter_noise) PetscCall(hook->search_gradient(OdEsObjectiveGetContext(e->obj), &e->info, e->u, e->gmu, e->gsig));
+  else {
+    AccumulateSearchSums(e, run, &S, &E);
+    SearchGradients(e, S, E);
+  }
+  const PetscReal gn = Norm2(e->gmu, e->d), sgn = e->adapt ? Norm2(e->gsig, e->nsig) : 0;
+  ApplyUpdate(e);
+  if (run == 0) PetscCall(RecordHistory(e, gn, sgn));
+  PetscFunctionReturn(0);
+}
