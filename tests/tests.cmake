@@ -35,3 +35,6 @@ od_script_test(cluster_restart)
 od_script_test(cluster_info)
 od_script_test(cluster_slurm slurm)
 set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 480 RUN_SERIAL TRUE)
+# run control and checkpoints (helper runctl): one checkpoint format, integrity, es defaults
+od_script_test(checkpoint_integrity)
+od_script_test(es_defaults)

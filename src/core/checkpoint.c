@@ -448,8 +448,7 @@ static void FirstOptionDifference(const char *stored, const char *now, char *out
 static int CompareIdentity(const OdCheckpoint c, char *const stored[NSTR], char *msg, size_t len)
 {
   char diff[512];
-  if (strcmp(stored[S_KIND], c->str[S_KIND])) snprintf(msg, len, "checkpoint %s belongs to another command (%s, this is %s)", c->path, stored[S_KIND], c->str[S_KIND]);
-  else if (strcmp(stored[S_OPTIONS], c->str[S_OPTIONS])) {
+  if (strcmp(stored[S_OPTIONS], c->str[S_OPTIONS])) {
     FirstOptionDifference(stored[S_OPTIONS], c->str[S_OPTIONS], diff, sizeof diff);
     snprintf(msg, len, "checkpoint %s was written with different options (%s); remove it or rerun with the same options", c->path, diff);
   } else if (strcmp(stored[S_INPUT], c->str[S_INPUT]))
@@ -529,6 +528,10 @@ static ReadStatus VerifyOpenFile(const OdCheckpoint c, hid_t file, char *stored[
     }
   if (strcmp(stored[S_FORMAT], c->str[S_FORMAT]) || !ReadAttrInt64(file, "format_version", &version) || version != OD_CHECKPOINT_VERSION) {
     snprintf(msg, len, "checkpoint %s is not an optdyn checkpoint of format version %d", c->path, OD_CHECKPOINT_VERSION);
+    return CK_REFUSED;
+  }
+  if (strcmp(stored[S_KIND], c->str[S_KIND])) {
+    snprintf(msg, len, "checkpoint %s belongs to another command (%s, this is %s)", c->path, stored[S_KIND], c->str[S_KIND]);
     return CK_REFUSED;
   }
   if (!ReadItems(c, file, scalars, msg, len)) return CK_REFUSED;
