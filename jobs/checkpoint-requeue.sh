@@ -11,7 +11,7 @@
 #    (signals the job steps, not this script; srun itself would exit on SIGUSR1 before
 #    its tasks have checkpointed), with mpiexec by `kill -USR1` (Open MPI forwards it to the
 #    ranks); optdyn finishes the work in flight, writes OUTPUT.h5.ckpt and exits 0
-#    without OUTPUT.h5;
+#    (OD_EXIT_STOPPED, include/optdyn/runctl.h) without OUTPUT.h5;
 #  * the script then calls `scontrol requeue` (allowed by --requeue); the job returns to the
 #    queue with the same job id, and the next start runs the same command with -restart,
 #    which computes only the missing work (bitwise identical result);
@@ -80,7 +80,8 @@ if [ -e "$OUT" ]; then
   echo "optdyn ckpt job: finished, wrote $OUT (after $((${SLURM_RESTART_COUNT:-0} + 1)) start(s))"
   exit 0
 fi
-if [ -e "$OUT.ckpt" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt "$OPTDYN_MAX_REQUEUE" ]; then
+# stopped: a checkpoint, or status 0 without output (stopped during start-up, nothing computed)
+if { [ -e "$OUT.ckpt" ] || { [ "$rc" -eq 0 ] && [ "$signalled" = 1 ]; }; } && [ "${SLURM_RESTART_COUNT:-0}" -lt "$OPTDYN_MAX_REQUEUE" ]; then
   echo "optdyn ckpt job: checkpoint $OUT.ckpt written (signalled=$signalled, status $rc); requeueing job $SLURM_JOB_ID"
   scontrol requeue "$SLURM_JOB_ID"
   sleep 30 # the requeue ends this script

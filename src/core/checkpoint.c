@@ -444,17 +444,26 @@ static void FirstOptionDifference(const char *stored, const char *now, char *out
   snprintf(out, len, "(no difference found)");
 }
 
+/* A one-line excerpt of a multi-line identity text (for messages). */
+static const char *OneLine(const char *text, char *buf, size_t len)
+{
+  size_t i = 0;
+  for (; text[i] && i + 1 < len; i++) buf[i] = text[i] == '\n' ? (text[i + 1] ? ';' : ' ') : text[i];
+  buf[i] = 0;
+  return buf;
+}
+
 /* Compare the stored identity strings with this run's; 1 if equal, else a message. */
 static int CompareIdentity(const OdCheckpoint c, char *const stored[NSTR], char *msg, size_t len)
 {
-  char diff[512];
+  char diff[512], a[256], b[256];
   if (strcmp(stored[S_OPTIONS], c->str[S_OPTIONS])) {
     FirstOptionDifference(stored[S_OPTIONS], c->str[S_OPTIONS], diff, sizeof diff);
     snprintf(msg, len, "checkpoint %s was written with different options (%s); remove it or rerun with the same options", c->path, diff);
   } else if (strcmp(stored[S_INPUT], c->str[S_INPUT]))
-    snprintf(msg, len, "checkpoint %s was written with different input file contents (then: %.200s; now: %.200s); an input file changed since the interrupt: remove the checkpoint or restore the file", c->path, stored[S_INPUT], c->str[S_INPUT]);
+    snprintf(msg, len, "checkpoint %s was written with different input file contents (then: %s; now: %s); an input file changed since the interrupt: remove the checkpoint or restore the file", c->path, OneLine(stored[S_INPUT], a, sizeof a), OneLine(c->str[S_INPUT], b, sizeof b));
   else if (strcmp(stored[S_IDENTITY], c->str[S_IDENTITY]))
-    snprintf(msg, len, "checkpoint %s was written with different options or sweep shape (then: %.200s; now: %.200s)", c->path, stored[S_IDENTITY], c->str[S_IDENTITY]);
+    snprintf(msg, len, "checkpoint %s was written with different options or sweep shape (then: %s; now: %s)", c->path, OneLine(stored[S_IDENTITY], a, sizeof a), OneLine(c->str[S_IDENTITY], b, sizeof b));
   else if (strcmp(stored[S_VERSION], c->str[S_VERSION])) snprintf(msg, len, "checkpoint %s was written by another program version (%s, this is %s); remove it or finish with that version", c->path, stored[S_VERSION], c->str[S_VERSION]);
   else return 1;
   return 0;
