@@ -44,7 +44,7 @@ refused "belongs to another command" "$OPTDYN" "${E[@]}" -o es.h5 -restart
 # edited values, checksum not updated
 cp es.good es.h5.ckpt; $TOOL set es.h5.ckpt mu 0 0.123 --keep-checksum
 refused "checksum does not match" "$OPTDYN" "${E[@]}" -o es.h5 -restart
-cp sw.good sw.h5.ckpt; $TOOL set sw.h5.ckpt done 3 0 --keep-checksum
+cp sw.good sw.h5.ckpt; $TOOL set sw.h5.ckpt records 0 12345.5 --keep-checksum
 refused "checksum does not match" "$OPTDYN" "${S[@]}" -o sw.h5 -restart
 # a raw flipped byte in the middle of the file
 cp sw.good sw.h5.ckpt
