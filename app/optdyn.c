@@ -9,6 +9,7 @@
 #include "optdyn/oscillator.h"
 #include "optdyn/command.h"
 #include "optdyn/version.h"
+#include "optdyn/yamlcheck.h"
 
 /* Every command: one line here (its description lives in its module folder). */
 static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand};
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
   sub_argv[sub_argc] = NULL;
   char **pargv = sub_argv;
 
+  /* Config mistakes get one line naming file and line, before PETSc prints its own error block. */
+  if (OdYAMLPreflightOptions(sub_argc, sub_argv)) return 1;
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
