@@ -42,6 +42,7 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
   if (rank) return n;
   if (n == PETSC_ERR_USER_INPUT) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
+  else if (n == PETSC_ERR_MEM || (func && !strcmp(func, "PetscMallocAlign"))) fprintf(stderr, "optdyn: error: out of memory in %s(): the run needs more memory than this process can get; reduce the problem size (grid, walkers, population) or spread it over more nodes\n", func);
   else fprintf(stderr, "optdyn: error %d in %s() at %s:%d: %s\n", (int)n, func, file, line, mess ? mess : "");
   fflush(stderr);
   return n;
