@@ -10,6 +10,7 @@
 #include "optdyn/command.h"
 #include "optdyn/runctl.h"
 #include "optdyn/version.h"
+#include "optdyn/yamlcheck.h"
 
 /* Every command: one line here (its description lives in its module folder). */
 static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand};
@@ -42,6 +43,7 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
   if (rank) return n;
   if (n == PETSC_ERR_USER_INPUT) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
+  else if (n == PETSC_ERR_MEM || (func && !strcmp(func, "PetscMallocAlign"))) fprintf(stderr, "optdyn: error: out of memory in %s(): the run needs more memory than this process can get; reduce the problem size (grid, walkers, population) or spread it over more nodes\n", func);
   else fprintf(stderr, "optdyn: error %d in %s() at %s:%d: %s\n", (int)n, func, file, line, mess ? mess : "");
   fflush(stderr);
   return n;
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
   char **pargv = sub_argv;
 
   (void)OdRunctlInstallHandlers(); /* a signal during MPI/PETSc start-up sets the stop flag */
+  /* Config mistakes get one line naming file and line, before PETSc prints its own error block. */
+  if (OdYAMLPreflightOptions(sub_argc, sub_argv)) return 1;
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);

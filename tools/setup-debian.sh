@@ -4,7 +4,7 @@
 # the local-cluster tests). Needs root. Installs nothing that is already present.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev petsc-dev
-      check librandom123-dev zlib1g-dev hdf5-tools python3 python3-h5py python3-numpy
+      check librandom123-dev zlib1g-dev libyaml-dev hdf5-tools python3 python3-h5py python3-numpy
       python3-matplotlib python3-scipy dataset-fashion-mnist)
 if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
 missing=()

@@ -2,6 +2,10 @@
 #include <math.h>
 #include <string.h>
 #include "optdyn/landscape.h"
+#include "optdyn/yamlcheck.h"
+
+/* The keys a landscape file may contain (anything else is a typo and an error). */
+static const char *const landscape_schema[] = {"landscape.family", "landscape.datapoints", "landscape.point_*", "landscape.u", "landscape.v", NULL};
 
 struct _n_OdLandscape {
   MPI_Comm comm;
@@ -111,17 +115,13 @@ static PetscInt CountChar(const char *s, char ch)
   return n;
 }
 
-PetscErrorCode OdLandscapeLoadYAML(OdLandscape ls, const char *path)
+/* Read the landscape keys from opts (the file's private options database). */
+static PetscErrorCode LandscapeFromOptions(OdLandscape ls, PetscOptions opts, const char *path)
 {
-  PetscOptions opts;
   char family[64] = "", key[64], val[4096];
   PetscInt J = 0;
   PetscBool flg;
   PetscFunctionBegin;
-  PetscCall(PetscTestFile(path, 'r', &flg));
-  PetscCheck(flg, ls->comm, PETSC_ERR_USER_INPUT, "option -landscape = '%s': file not found or not readable", path);
-  PetscCall(PetscOptionsCreate(&opts));
-  PetscCall(PetscOptionsInsertFileYAML(ls->comm, opts, path, PETSC_TRUE));
   PetscCall(PetscOptionsGetString(opts, NULL, "-landscape_family", family, sizeof family, &flg));
   PetscCheck(flg, ls->comm, PETSC_ERR_USER_INPUT, "landscape file %s: missing landscape.family (gauss or linear)", path);
   PetscCall(PetscOptionsGetInt(opts, NULL, "-landscape_datapoints", &J, &flg));
@@ -154,7 +154,23 @@ PetscErrorCode OdLandscapeLoadYAML(OdLandscape ls, const char *path)
   } else {
     SETERRQ(ls->comm, PETSC_ERR_USER_INPUT, "landscape file %s: landscape.family = '%s' is not allowed: expected gauss or linear", path, family);
   }
-  PetscCall(PetscOptionsDestroy(&opts));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdLandscapeLoadYAML(OdLandscape ls, const char *path)
+{
+  PetscOptions opts;
+  PetscBool flg;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscTestFile(path, 'r', &flg));
+  PetscCheck(flg, ls->comm, PETSC_ERR_USER_INPUT, "option -landscape = '%s': file not found or not readable", path);
+  PetscCall(OdYAMLCheckFile(ls->comm, "landscape file", path, landscape_schema));
+  PetscCall(PetscOptionsCreate(&opts));
+  ierr = PetscOptionsInsertFileYAML(ls->comm, opts, path, PETSC_TRUE);
+  if (!ierr) ierr = LandscapeFromOptions(ls, opts, path);
+  PetscCall(PetscOptionsDestroy(&opts)); /* on every path: an input error must not leak */
+  PetscCall(ierr);
   PetscCall(PetscStrncpy(ls->name, path, sizeof ls->name));
   PetscFunctionReturn(0);
 }

@@ -56,7 +56,7 @@ PetscErrorCode OdSweepParseSlice(MPI_Comm comm, const char *text, PetscInt *K, P
   long long k, n;
   char tail;
   PetscFunctionBegin;
-  PetscCheck(sscanf(text, "%lld/%lld%c", &k, &n, &tail) == 2 && n >= 1 && k >= 0 && k < n, comm, PETSC_ERR_USER_INPUT, "option -sweep_slice = '%s' is not allowed: expected K/N with 0 <= K < N (K is 0-based, e.g. SLURM_ARRAY_TASK_ID)", text);
+  PetscCheck(sscanf(text, "%lld/%lld%c", &k, &n, &tail) == 2 && n >= 1 && n <= PETSC_MAX_INT && k >= 0 && k < n, comm, PETSC_ERR_USER_INPUT, "option -sweep_slice = '%s' is not allowed: expected K/N with 0 <= K < N <= %d (K is 0-based, e.g. SLURM_ARRAY_TASK_ID)", text, (int)PETSC_MAX_INT);
   *K = (PetscInt)k;
   *N = (PetscInt)n;
   PetscFunctionReturn(0);

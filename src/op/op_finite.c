@@ -81,12 +81,13 @@ static PetscInt Split(char *text, char *items[], PetscInt cap)
   return n;
 }
 
-PetscErrorCode OdOpFiniteParseStates(MPI_Comm comm, const char *option, const char *text, PetscInt *n, char names[][OD_OP_FINITE_NAME_LEN])
+/* The parsers below work on a private copy of the text; the public functions free it on
+ * every path (an input error must not leak: found by fuzzing). */
+static PetscErrorCode ParseStatesIn(MPI_Comm comm, const char *option, const char *text, char *copy, PetscInt *n, char names[][OD_OP_FINITE_NAME_LEN])
 {
-  char *copy, *items[OD_OP_FINITE_MAX_STATES + 1];
+  char *items[OD_OP_FINITE_MAX_STATES + 1];
   PetscInt m;
   PetscFunctionBegin;
-  PetscCall(PetscStrallocpy(text, &copy));
   m = Split(copy, items, OD_OP_FINITE_MAX_STATES);
   PetscCheck(m != -1, comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not allowed: at most %d states", option, text, OD_OP_FINITE_MAX_STATES);
   PetscCheck(m >= 1, comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not allowed: expected a comma-separated list of state names", option, text);
@@ -99,7 +100,18 @@ PetscErrorCode OdOpFiniteParseStates(MPI_Comm comm, const char *option, const ch
     PetscCall(PetscStrncpy(names[i], s, OD_OP_FINITE_NAME_LEN));
   }
   *n = m;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdOpFiniteParseStates(MPI_Comm comm, const char *option, const char *text, PetscInt *n, char names[][OD_OP_FINITE_NAME_LEN])
+{
+  char *copy;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscStrallocpy(text, &copy));
+  ierr = ParseStatesIn(comm, option, text, copy, n, names);
   PetscCall(PetscFree(copy));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -128,13 +140,11 @@ static void DescribeStates(PetscInt n, const char names[][OD_OP_FINITE_NAME_LEN]
   snprintf(buf + l, len - l, " (or 0..%" PetscInt_FMT ")", n - 1);
 }
 
-PetscErrorCode OdOpFiniteParseTable(MPI_Comm comm, const char *option, const char *text, PetscInt nA, const char names_a[][OD_OP_FINITE_NAME_LEN], PetscInt nB, const char names_b[][OD_OP_FINITE_NAME_LEN], PetscInt next[])
+static PetscErrorCode ParseTableIn(MPI_Comm comm, const char *option, char *copy, char **items, PetscInt nA, const char names_a[][OD_OP_FINITE_NAME_LEN], PetscInt nB, const char names_b[][OD_OP_FINITE_NAME_LEN], PetscInt next[])
 {
-  char *copy, **items, allowed[4096];
+  char allowed[4096];
   PetscInt m;
   PetscFunctionBegin;
-  PetscCall(PetscStrallocpy(text, &copy));
-  PetscCall(PetscMalloc1(MAXITEMS + 1, &items));
   m = Split(copy, items, MAXITEMS);
   PetscCheck(m == nA * nB, comm, PETSC_ERR_USER_INPUT, "option %s is not allowed: expected %" PetscInt_FMT " entries a'/b' (one per state (a, b), a major), got %s", option, nA * nB, m < 0 ? "too many" : (m == 0 ? "none" : "a different number"));
   for (PetscInt s = 0; s < m; s++) {
@@ -150,8 +160,20 @@ PetscErrorCode OdOpFiniteParseTable(MPI_Comm comm, const char *option, const cha
     PetscCheck(nb >= 0, comm, PETSC_ERR_USER_INPUT, "option %s: entry %" PetscInt_FMT " for (%s, %s): state '%s' of B is out of range: allowed %s", option, s, names_a[a], names_b[b], tb, allowed);
     next[s] = na * nB + nb;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdOpFiniteParseTable(MPI_Comm comm, const char *option, const char *text, PetscInt nA, const char names_a[][OD_OP_FINITE_NAME_LEN], PetscInt nB, const char names_b[][OD_OP_FINITE_NAME_LEN], PetscInt next[])
+{
+  char *copy, **items;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscStrallocpy(text, &copy));
+  PetscCall(PetscMalloc1(MAXITEMS + 1, &items));
+  ierr = ParseTableIn(comm, option, copy, items, nA, names_a, nB, names_b, next);
   PetscCall(PetscFree(items));
   PetscCall(PetscFree(copy));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -175,14 +197,11 @@ static PetscBool ParseProb(const char *tok, PetscReal *v)
   return PETSC_TRUE;
 }
 
-PetscErrorCode OdOpFiniteParseDistribution(MPI_Comm comm, const char *option, const char *text, PetscInt n, PetscReal p[])
+static PetscErrorCode ParseDistributionIn(MPI_Comm comm, const char *option, const char *text, char *copy, char **items, PetscInt n, PetscReal p[])
 {
-  char *copy, **items;
   PetscInt m;
   PetscReal sum = 0;
   PetscFunctionBegin;
-  PetscCall(PetscStrallocpy(text, &copy));
-  PetscCall(PetscMalloc1(MAXITEMS + 1, &items));
   m = Split(copy, items, MAXITEMS);
   PetscCheck(m == n, comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not allowed: expected %" PetscInt_FMT " probabilities, got %s", option, text, n, m < 0 ? "too many" : (m == 0 ? "none" : "a different number"));
   for (PetscInt i = 0; i < n; i++) {
@@ -192,7 +211,19 @@ PetscErrorCode OdOpFiniteParseDistribution(MPI_Comm comm, const char *option, co
   }
   PetscCheck(fabs(sum - 1) <= 1e-9, comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not allowed: probabilities sum to %.12g, must sum to 1 (within 1e-9)", option, text, (double)sum);
   for (PetscInt i = 0; i < n; i++) p[i] /= sum;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdOpFiniteParseDistribution(MPI_Comm comm, const char *option, const char *text, PetscInt n, PetscReal p[])
+{
+  char *copy, **items;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscStrallocpy(text, &copy));
+  PetscCall(PetscMalloc1(MAXITEMS + 1, &items));
+  ierr = ParseDistributionIn(comm, option, text, copy, items, n, p);
   PetscCall(PetscFree(items));
   PetscCall(PetscFree(copy));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
