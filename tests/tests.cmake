@@ -38,6 +38,12 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 # packaging (helper pkg): install into a temporary prefix; Python package tests; notebooks
 od_script_test(install)
 set_property(TEST script_install APPEND PROPERTY ENVIRONMENT "OD_BUILD_DIR=${CMAKE_BINARY_DIR}")
+foreach(nb escape fp es op oscillator)  # examples/NAME.ipynb executed by jupyter-nbconvert
+  add_test(NAME notebook_${nb} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scripts/notebooks.sh ${nb}
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(notebook_${nb} PROPERTIES LABELS notebook)
+  od_set_test_env(notebook_${nb})
+endforeach()
 # Python package tests (tests/python/test_*.py, Debian's python3-pytest; import from tools/)
 file(GLOB OD_PYTHON_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
 foreach(file ${OD_PYTHON_TESTS})
