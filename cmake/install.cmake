@@ -13,9 +13,8 @@
 option(OPTDYN_INSTALL_PYTHON "cmake --install also installs the Python package with pip" ON)
 set(OD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/optdyn)
 
-install(TARGETS optdyn optdyn_lib EXPORT optdynTargets
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS optdyn RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS optdyn_lib EXPORT optdynTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/optdyn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
 install(FILES ${CMAKE_BINARY_DIR}/include/optdyn/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/optdyn)
@@ -67,3 +66,13 @@ if(OPTDYN_INSTALL_PYTHON)
       message(FATAL_ERROR \"pip install of the optdyn Python package failed (needs python3-pip, python3-setuptools, python3-wheel: tools/setup-debian.sh)\")
     endif()")
 endif()
+
+# A system-wide install as root refreshes the dynamic linker's cache, so that programs linked
+# against liboptdyn with pkg-config find it without an RPATH.
+install(CODE "
+  if(\"\$ENV{DESTDIR}\" STREQUAL \"\" AND CMAKE_INSTALL_PREFIX MATCHES \"^/usr(/local)?$\")
+    find_program(OD_LDCONFIG ldconfig PATHS /sbin /usr/sbin)
+    if(OD_LDCONFIG)
+      execute_process(COMMAND \${OD_LDCONFIG} RESULT_VARIABLE od_ldconfig_rc ERROR_QUIET)
+    endif()
+  endif()")
