@@ -5,7 +5,10 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev petsc-dev
       check librandom123-dev zlib1g-dev libyaml-dev hdf5-tools python3 python3-h5py python3-numpy
-      python3-matplotlib python3-scipy dataset-fashion-mnist)
+      python3-matplotlib python3-scipy dataset-fashion-mnist
+      # pkg: the Python package (pip without network), xarray, its tests and the notebooks
+      python3-pip python3-setuptools python3-wheel python3-xarray python3-pytest
+      jupyter-nbconvert python3-ipykernel)
 if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
 missing=()
 for p in "${pkgs[@]}"; do
