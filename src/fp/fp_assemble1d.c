@@ -422,7 +422,7 @@ static PetscErrorCode Moments(OdFP fp, Vec P, PetscReal *mass, PetscReal *mean, 
 
 static PetscErrorCode Record1D(OdFP fp, PetscInt k)
 {
-  PetscReal mass;
+  PetscReal mass = 0;
   PetscFunctionBegin;
   PetscCall(Moments(fp, fp->P, &mass, &fp->mean[k], &fp->std[k]));
   if (fp->conservative) {

@@ -33,6 +33,7 @@ PetscErrorCode OdFPFusedDestroy(OdFP fp)
   OdFPFused *f = &fp->fz;
   PetscFunctionBegin;
   PetscCall(PetscFree6(f->l, f->dinv, f->z, f->q, f->r, f->u));
+  PetscCall(PetscFree(f->ud));
   PetscCall(PetscFree3(f->red, f->ends, f->X));
   PetscFunctionReturn(0);
 }
@@ -59,6 +60,7 @@ static void FactorLocal(OdFP fp, PetscReal dt)
     }
     f->dinv[k] = 1 / dprev;
   }
+  for (PetscInt k = 0; k < m; k++) f->ud[k] = f->u[k] * f->dinv[k];
 }
 
 /* Spike vectors of the local block and the 4 coefficients of every rank's reduced equations:
@@ -83,6 +85,7 @@ static PetscErrorCode FactorSpikes(OdFP fp)
   for (PetscInt k = 0; k < m; k++) {
     if (PetscAbsReal(f->q[k]) > OD_FP_SPIKE_CUT * qmax) f->qlen = k + 1;
     if (PetscAbsReal(f->r[k]) > OD_FP_SPIKE_CUT * rmax) f->rlen = k + 1;
+    f->q[k] *= f->dinv[k]; /* the backward sweep needs (L^-1 e_0)_k / d_k */
   }
   PetscCallMPI(MPI_Allgather(mine, 4, MPIU_REAL, f->red, 4, MPIU_REAL, fp->comm));
   PetscFunctionReturn(0);
@@ -95,6 +98,7 @@ static PetscErrorCode Factor(OdFP fp, PetscReal dt)
   if (!f->l) {
     const PetscInt m = fp->xm, p = fp->size;
     PetscCall(PetscMalloc6(m, &f->l, m, &f->dinv, m, &f->z, m, &f->q, m, &f->r, m, &f->u));
+    PetscCall(PetscMalloc1(m, &f->ud));
     PetscCall(PetscMalloc3(4 * p, &f->red, 2 * p, &f->ends, 2 * p, &f->X));
   }
   FactorLocal(fp, dt);
@@ -141,51 +145,63 @@ static PetscErrorCode SolveReduced(OdFP fp)
   PetscFunctionReturn(0);
 }
 
-/* Forward elimination z = L^-1 P; returns y0 = r . P (several ranks). */
+/* Forward elimination z = L^-1 P, stored divided by the pivots (zd = z / d: the backward
+   sweep is then x_k = zd_k - (u_k / d_k) x_{k+1}, one multiply-subtract on its dependency chain);
+   returns y0 = r . P (several ranks). */
 static PetscReal ForwardSweep(OdFP fp, const PetscReal *P)
 {
   OdFPFused *f = &fp->fz;
   const PetscInt m = fp->xm, rlen = fp->size > 1 ? f->rlen : 0;
-  const PetscReal *l = f->l, *r = f->r;
+  const PetscReal *l = f->l, *r = f->r, *dinv = f->dinv;
   PetscReal *z = f->z, y0 = rlen > 0 ? r[0] * P[0] : 0, zk = P[0];
   PetscInt k = 1;
-  z[0] = zk;
+  z[0] = zk * dinv[0];
   for (; k < rlen; k++) {
-    z[k] = zk = P[k] - l[k] * zk;
+    zk = P[k] - l[k] * zk;
+    z[k] = zk * dinv[k];
     y0 += r[k] * P[k];
   }
-  for (; k < m; k++) z[k] = zk = P[k] - l[k] * zk;
+  for (; k < m; k++) {
+    zk = P[k] - l[k] * zk;
+    z[k] = zk * dinv[k];
+  }
   return y0;
 }
 
 /* Backward substitution from the last value x_last (x_R: first cell of the right rank, x_L: last
-   of the left one), fused with the flux-form update of every cell; the first value is taken
-   from the reduced system when there are several ranks. */
+   of the left one), fused with the flux-form update of every cell; with several ranks the first
+   value is the reduced system's, so both sides of a rank interface see the same flux. */
 static void BackwardSweep(OdFP fp, PetscReal dt, PetscReal xL, PetscReal xR, PetscReal xfirst, PetscReal xlast, PetscReal *P)
 {
   OdFPFused *f = &fp->fz;
-  const PetscInt m = fp->xm, xs = fp->xs, qlen = f->qlen;
-  const PetscBool several = fp->size > 1 ? PETSC_TRUE : PETSC_FALSE, first_rank = xs == 0 ? PETSC_TRUE : PETSC_FALSE;
-  const PetscReal *z = f->z, *u = f->u, *dinv = f->dinv, *q = f->q, *af = fp->af, *cf = fp->cf;
-  const PetscReal h = fp->h, cq = f->sub0 * xL;
+  const PetscInt m = fp->xm, xs = fp->xs;
+  const PetscBool first_rank = xs == 0 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscReal *zd = f->z, *ud = f->ud, *af = fp->af, *cf = fp->cf;
+  const PetscReal h = fp->h, dth = dt / h;
   PetscReal x = xlast, pmin = fp->P_min_local, clipped = 0;
   PetscReal Fr = af[m] * x - (xs + m < fp->n ? cf[m] * xR : 0);
   const PetscReal Fright = Fr;
-  for (PetscInt k = m - 1; k >= 0; k--) {
-    PetscReal xm1 = xL;
-    if (k > 0) {
-      PetscReal zk = z[k - 1];
-      if (k - 1 < qlen && cq != 0) zk -= cq * q[k - 1];
-      xm1 = (zk - u[k - 1] * x) * dinv[k - 1];
-      if (k == 1 && several) xm1 = xfirst;
-    }
-    const PetscReal Fl = (k > 0 || !first_rank ? af[k] * xm1 : 0) - cf[k] * x;
-    PetscReal v = P[k] - dt / h * (Fr - Fl);
+  if (f->sub0 != 0 && xL != 0) { /* the left rank's contribution: zd -= x_L sub0 (L^-1 e_0) / d */
+    const PetscReal cq = f->sub0 * xL;
+    for (PetscInt k = 0; k < f->qlen; k++) f->z[k] -= cq * f->q[k];
+  }
+  for (PetscInt k = m - 1; k > 0; k--) {
+    const PetscReal xm1 = k == 1 && fp->size > 1 ? xfirst : zd[k - 1] - ud[k - 1] * x;
+    const PetscReal Fl = af[k] * xm1 - cf[k] * x;
+    PetscReal v = P[k] - dth * (Fr - Fl);
     if (v < 0) clipped += -v * h, v = 0;
     P[k] = v;
     pmin = PetscMin(pmin, v);
     Fr = Fl;
     x = xm1;
+  }
+  {
+    const PetscReal Fl = (first_rank ? 0 : af[0] * xL) - cf[0] * x;
+    PetscReal v = P[0] - dth * (Fr - Fl);
+    if (v < 0) clipped += -v * h, v = 0;
+    P[0] = v;
+    pmin = PetscMin(pmin, v);
+    Fr = Fl;
   }
   if (first_rank) fp->esc_left += -Fr * dt;
   if (xs + m == fp->n) fp->esc_right += Fright * dt;
@@ -204,7 +220,7 @@ PetscErrorCode OdFPFusedStep1D(OdFP fp, PetscReal dt)
   if (!(dt == f->dt)) PetscCall(Factor(fp, dt));
   PetscCall(VecGetArray(fp->P, &P));
   const PetscReal y0 = ForwardSweep(fp, P);
-  xlast = f->z[m - 1] * f->dinv[m - 1];
+  xlast = f->z[m - 1];
   xfirst = NAN;
   if (p > 1) {
     const PetscReal mine[2] = {y0, xlast};

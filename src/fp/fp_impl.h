@@ -40,8 +40,9 @@ typedef struct {
 typedef struct {
   PetscReal dt;                /* step the factors belong to (NAN: none yet) */
   PetscReal *l, *dinv, *u;     /* [xm] local LU of I - dt A without pivoting: multipliers, reciprocal pivots, super-diagonal */
-  PetscReal *z;                /* [xm] forward-sweep work */
-  PetscReal *q, *r;            /* [xm] L^-1 e_0 and T^-T e_0 of the local block (several ranks) */
+  PetscReal *ud;               /* [xm] u / d */
+  PetscReal *z;                /* [xm] forward-sweep work: (L^-1 P) / d */
+  PetscReal *q, *r;            /* [xm] (L^-1 e_0) / d and T^-T e_0 of the local block (several ranks) */
   PetscInt qlen, rlen;         /* entries of q and r before they underflow to exact zeros */
   PetscReal sub0;              /* coupling of the first local row to the last cell of the left rank */
   PetscReal *red;              /* [4 * size] spike coefficients v0, vm, w0, wm of every rank */
