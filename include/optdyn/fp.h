@@ -66,6 +66,7 @@ typedef struct {
   PetscReal mass_drift; /**< max over snapshots of |mass + escaped - mass0| / mass0 */
   PetscInt steps;       /**< accepted time steps */
   PetscInt factorizations; /**< times (I/dt - A) was rebuilt (factor-once path, -fp_reuse_factor) */
+  PetscInt linear_iterations; /**< Krylov iterations of the TS path over the run (0: fused step) */
 } OdFPHistory;
 PetscErrorCode OdFPGetHistory(OdFP fp, OdFPHistory *h);
 
@@ -90,6 +91,7 @@ typedef struct {
   PetscInt negative_offdiag; /**< off-diagonal matrix entries < 0 (M-matrix violated by cross diffusion) */
   PetscInt factorizations;   /**< times (I/dt - A) was rebuilt */
   PetscInt cross_limited;    /**< blocks whose cross weight was scaled down (-fp_cross limited) */
+  PetscInt linear_iterations; /**< Krylov iterations over the run (1 per step for a direct solve) */
 } OdFPHistory2D;
 PetscErrorCode OdFPGetHistory2D(OdFP fp, OdFPHistory2D *h);
 

@@ -335,6 +335,7 @@ PetscErrorCode OdFPRun(OdFP fp)
     PetscCall(OdProgressUpdate(&prog, fp->t[k]));
   }
   fp->wall_ts = MPI_Wtime() - t0;
+  if (!fp->fused) PetscCall(TSGetKSPIterations(fp->ts, &fp->linear_its));
   PetscCall(OdProgressFinish(&prog));
   if (fp->ops->after_run) PetscCall(fp->ops->after_run(fp));
   fp->ran = PETSC_TRUE;
@@ -371,6 +372,7 @@ PetscErrorCode OdFPGetHistory(OdFP fp, OdFPHistory *h)
   h->mass_drift = fp->mass_drift;
   h->steps = fp->steps;
   h->factorizations = fp->factorizations;
+  h->linear_iterations = fp->linear_its;
   PetscFunctionReturn(0);
 }
 
@@ -384,6 +386,7 @@ PetscErrorCode OdFPGetHistory2D(OdFP fp, OdFPHistory2D *h)
   h->negative_offdiag = fp->negative;
   h->factorizations = fp->factorizations;
   h->cross_limited = fp->limited;
+  h->linear_iterations = fp->linear_its;
   PetscFunctionReturn(0);
 }
 

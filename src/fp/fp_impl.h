@@ -72,6 +72,7 @@ struct _n_OdFP {
   Vec P, Pold, Ploc;
   PetscReal jac_shift;
   PetscInt factorizations;
+  PetscInt linear_its;    /* Krylov iterations of the TS path over the run (0 for the fused step) */
   PetscBool conservative; /* backward Euler: flux-form update after each TS step */
   PetscReal time, dt_fixed;
   PetscInt xs, xm;        /* owned cells in x (1-D: the whole ownership range) */

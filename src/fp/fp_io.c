@@ -40,6 +40,7 @@ PetscErrorCode OdFPWriteCommonAttributes(OdFP fp, const char *group)
   PetscCall(OdOutputAttrString(out, group, "time_step_method", fp->fused ? "fused" : "ts"));
   PetscCall(OdOutputAttrInt(out, group, "time_steps", fp->steps));
   PetscCall(OdOutputAttrInt(out, group, "factorizations", fp->factorizations));
+  PetscCall(OdOutputAttrInt(out, group, "linear_iterations", fp->linear_its));
   PetscCall(OdOutputAttrReal(out, group, "P_min", fp->P_min));
   PetscCall(OdOutputAttrReal(out, group, "mass_drift", fp->mass_drift));
   PetscCall(OdOutputAttrReal(out, group, "wall_time_ts", fp->wall_ts));

