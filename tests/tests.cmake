@@ -29,6 +29,8 @@ od_script_test(fp_bad_options)
 od_script_test(fp_escape)
 od_unit_test(fp2d)
 od_script_test(fp2d_ranks)
+# fp (one engine): fused step vs TS reference, partitioned tridiagonal solve at 1/2/4 ranks
+od_script_test(fp_fused)
 # cluster workflow (issue 7): merge, restart, info; the local SLURM cluster (label slurm)
 od_script_test(cluster_merge)
 od_script_test(cluster_restart)

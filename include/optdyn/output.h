@@ -76,3 +76,12 @@ PetscErrorCode OdOutputDestroy(OdOutput *out);
 
 /** Current UTC time in ISO 8601 (YYYY-MM-DDThh:mm:ssZ). */
 void OdIsoTime(char buf[32]);
+
+/* added by fp */
+/**
+ * Collective distributed write of any block: the dataset has shape dims; this rank writes the
+ * hyperslab [start, start + count) (per axis) from data (row-major, count[0] x ... ). Covers
+ * column blocks of a [rows, columns] field distributed over its columns (e.g. a DMDA's
+ * ownership range); a rank with nothing to write passes a zero count.
+ */
+PetscErrorCode OdOutputWriteRealBlock(OdOutput out, const char *path, PetscInt ndim, const hsize_t dims[], const hsize_t start[], const hsize_t count[], const PetscReal *data, OdDatasetInfo info);

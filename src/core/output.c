@@ -305,3 +305,33 @@ PetscErrorCode OdOutputDestroy(OdOutput *out)
   PetscCall(PetscFree(*out));
   PetscFunctionReturn(0);
 }
+
+/* added by fp */
+PetscErrorCode OdOutputWriteRealBlock(OdOutput out, const char *path, PetscInt ndim, const hsize_t dims[], const hsize_t start[], const hsize_t count[], const PetscReal *data, OdDatasetInfo info)
+{
+  hid_t space, dset, lcpl, dxpl, mspace;
+  hsize_t total = 1;
+  PetscFunctionBegin;
+  PetscCheck(ndim >= 1 && ndim <= 8, out->comm, PETSC_ERR_ARG_OUTOFRANGE, "dataset %s: rank %" PetscInt_FMT " not supported", path, ndim);
+  for (PetscInt d = 0; d < ndim; d++) total *= count[d];
+  H5CALL(space = H5Screate_simple((int)ndim, dims, NULL), path);
+  H5CALL(lcpl = H5Pcreate(H5P_LINK_CREATE), "H5Pcreate");
+  H5Pset_create_intermediate_group(lcpl, 1);
+  H5CALL(dset = H5Dcreate2(out->file, path, H5T_NATIVE_DOUBLE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT), path);
+  H5Pclose(lcpl);
+  if (total) H5CALL(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), path);
+  else H5Sselect_none(space);
+  H5CALL(mspace = H5Screate_simple((int)ndim, count, NULL), path);
+  if (!total) H5Sselect_none(mspace);
+  H5CALL(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
+  H5CALL(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+  H5CALL(H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, space, dxpl, data), path);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(space);
+  H5Dclose(dset);
+  if (info.units) PetscCall(OdOutputAttrString(out, path, "units", info.units));
+  if (info.description) PetscCall(OdOutputAttrString(out, path, "description", info.description));
+  if (info.sweep_axis) PetscCall(OdOutputAttrInt(out, path, "sweep_axis", 0));
+  PetscFunctionReturn(0);
+}
