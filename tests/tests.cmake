@@ -37,3 +37,4 @@ od_script_test(cluster_slurm slurm)
 set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 480 RUN_SERIAL TRUE)
 # nn and knowledge (issue 13): IDX data, the MLP, optdyn knowledge, the MNIST converter
 od_unit_test(nn)
+od_unit_test(knowledge)
