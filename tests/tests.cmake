@@ -38,3 +38,6 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 # nn and knowledge (issue 13): IDX data, the MLP, optdyn knowledge, the MNIST converter
 od_unit_test(nn)
 od_unit_test(knowledge)
+od_script_test(knowledge_ranks)
+od_script_test(knowledge_convert)
+od_script_test(knowledge_bad_options)
