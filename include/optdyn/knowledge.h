@@ -62,7 +62,7 @@ typedef struct {
   const OdDataset *train, *test;
   PetscInt group_a[2], group_b[2];
   PetscInt nhidden, hidden[8]; /**< hidden layer widths */
-  OdActivation output_activation; /**< OD_ACT_COUNT: same as the hidden activation */
+  OdActivation output_activation; /**< OD_ACT_COUNT: the hidden activation (softplus for relu) */
   OdLoss loss;
   double lr;
   PetscInt phase1_examples;  /**< phase 1 draws from training examples [0, phase1_examples) */

@@ -121,7 +121,7 @@ static PetscErrorCode ReadModelOptions(PetscOptionItems *PetscOptionsObject, OdK
   PetscFunctionBegin;
   PetscCall(OdOptionsString(PetscOptionsObject, "-activations", "Hidden activations to compare (comma list of softplus, sigmoid, relu, tanh); each is a set of sweep points", acts, sizeof acts, NULL));
   PetscCall(ParseActivations(k, acts));
-  PetscCall(OdOptionsEnum(PetscOptionsObject, "-output_activation", "Output activation (auto: the hidden one for squared loss, identity for nll)", output_act_names, 6, &k->output_act, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-output_activation", "Output activation (auto: for squared loss the hidden one, softplus if that is relu; identity for nll)", output_act_names, 6, &k->output_act, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-loss", "Loss: squared (1/2 |y - onehot|^2) or nll (softmax cross-entropy)", OdLossNames, 2, &loss, NULL));
   pb->loss = (OdLoss)loss;
   PetscCall(OdOptionsIntList(PetscOptionsObject, "-hidden", "Hidden layer widths (comma list, at most 8 layers)", OD_RANGE_AT_LEAST(1), pb->nhidden, pb->hidden, &nh, NULL));
@@ -224,6 +224,8 @@ PetscErrorCode OdKnowledgeSetUp(OdKnowledge k)
   PetscCall(OdDatasetLoad(k->comm, k->files[0], k->files[1], &k->train));
   PetscCall(OdDatasetLoad(k->comm, k->files[2], k->files[3], &k->test));
   pb->train = &k->train, pb->test = &k->test;
+  /* auto: the hidden activation for squared loss (softplus for relu hidden layers: a ReLU
+     output unit that turns negative for every input stops all learning), identity for nll */
   pb->output_activation = k->output_act == 0 ? (pb->loss == OD_LOSS_NLL ? OD_ACT_IDENTITY : OD_ACT_COUNT) : (OdActivation)(k->output_act - 1);
   PetscCall(Validate(k));
   PetscCall(SetUpRecord(k));

@@ -221,7 +221,7 @@ static PetscErrorCode UnitSetUp(const OdKnowledgeProblem *pb, OdActivation act, 
   sizes[0] = pb->train->dim;
   for (PetscInt l = 0; l < pb->nhidden; l++) sizes[l + 1] = pb->hidden[l];
   sizes[pb->nhidden + 1] = 2;
-  const OdActivation out = pb->output_activation == OD_ACT_COUNT ? act : pb->output_activation;
+  const OdActivation out = pb->output_activation != OD_ACT_COUNT ? pb->output_activation : act == OD_ACT_RELU ? OD_ACT_SOFTPLUS : act;
   U->pb = pb;
   U->s = (uint32_t)s;
   U->rng = OdRngCreate(pb->seed, OD_STREAM_KNOWLEDGE);

@@ -27,14 +27,14 @@ assert k["u"].attrs["units"] == "1" and "description" in k["u"].attrs
 print("knowledge content ok; R2 weights", r2.round(3))
 PY
 # checkpoint / restart: stop at the first checkpoint, finish at another rank count
-run_np 2 knowledge "${cfg[@]}" -sweep_checkpoint_interval 0 -o part.h5 > part.log 2>&1 &
+"$MPIEXEC" --oversubscribe -n 2 "$OPTDYN" knowledge "${cfg[@]}" -sweep_checkpoint_interval 0 -o part.h5 > part.log 2>&1 &
 pid=$!
 for i in $(seq 600); do [ -e part.h5.ckpt ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 kill -USR1 $pid 2>/dev/null || true
 wait $pid || { cat part.log; fail "interrupted run exited non-zero"; }
 if [ -e part.h5 ]; then echo "note: run finished before the signal"; else
   [ -e part.h5.ckpt ] || fail "no checkpoint after SIGUSR1"
-  run_np 1 knowledge "${cfg[@]}" -restart -o part.h5 >/dev/null
+  run_np 1 knowledge "${cfg[@]}" -sweep_checkpoint_interval 0 -restart -o part.h5 >/dev/null
 fi
 same_datasets k1.h5 part.h5 || fail "restarted run differs"
 "$PYTHON" "$OPTDYN_SOURCE/tools/optdyn-plot" k1.h5 -o plots > plot.log || fail "optdyn-plot failed: $(cat plot.log)"
