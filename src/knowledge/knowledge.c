@@ -365,38 +365,6 @@ static PetscErrorCode WriteLayout(OdKnowledge k)
   PetscFunctionReturn(0);
 }
 
-/* Mean and 95 % interval of R^2 over seeds per activation (whole runs only). */
-static PetscErrorCode WriteSummary(OdKnowledge k)
-{
-  const PetscInt na = k->nact, ns = k->nseeds, dim = k->train.dim;
-  const hsize_t da[1] = {(hsize_t)na}, dpix[3] = {(hsize_t)na, (hsize_t)k->train.rows, (hsize_t)k->train.cols};
-  PetscReal *m, *lo, *hi, *pix;
-  double col[4096];
-  char path[256];
-  PetscInt used;
-  PetscFunctionBegin;
-  PetscCall(OdOutputCreateGroup(k->output, "/knowledge/summary"));
-  PetscCall(PetscMalloc4(na, &m, na, &lo, na, &hi, na * dim, &pix));
-  for (PetscInt kind = 0; kind < OD_KL_FIT_KINDS; kind++)
-    for (PetscInt s = 0; s < OD_KL_NSETS; s++) {
-      for (PetscInt a = 0; a < na; a++) OdMeanInterval(ns, k->record + a * ns * k->reclen + (kind * OD_KL_NSETS + s) * OD_KL_FIT_FIELDS, k->reclen, &m[a], &lo[a], &hi[a], &used);
-      const char *what[3] = {"mean", "ci_low", "ci_high"};
-      const PetscReal *vals[3] = {m, lo, hi};
-      for (PetscInt q = 0; q < 3; q++) {
-        snprintf(path, sizeof path, "/knowledge/summary/%s_%s_r2_%s", fit_kinds[kind], fit_sets[s], what[q]);
-        PetscCall(OdOutputWriteReal(k->output, path, 1, da, vals[q], (OdDatasetInfo){"1", q ? "95% Student-t interval of the mean R^2 over seeds, per activation" : "mean R^2 over seeds, per activation", PETSC_FALSE}));
-      }
-    }
-  for (PetscInt a = 0; a < na; a++)
-    for (PetscInt i = 0; i < dim; i++) {
-      for (PetscInt s = 0; s < ns && s < 4096; s++) col[s] = k->record[(a * ns + s) * k->reclen + k->off_pix + i];
-      OdMeanInterval(PetscMin(ns, 4096), col, 1, &pix[a * dim + i], &lo[0], &hi[0], &used);
-    }
-  PetscCall(OdOutputWriteReal(k->output, "/knowledge/summary/pixel_corr_mean", 3, dpix, pix, (OdDatasetInfo){"1", "per-pixel correlation map averaged over seeds (finite values), per activation", PETSC_FALSE}));
-  PetscCall(PetscFree4(m, lo, hi, pix));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode WriteAttributes(OdKnowledge k)
 {
   const OdKnowledgeProblem *pb = &k->pb;
@@ -434,7 +402,6 @@ static PetscErrorCode WriteOutput(OdKnowledge k)
   PetscCall(WriteAttributes(k));
   PetscCall(WritePoints(k));
   PetscCall(WriteLayout(k));
-  if (k->N == 1) PetscCall(WriteSummary(k));
   PetscCall(OdOutputClose(k->output, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
