@@ -6,7 +6,7 @@ expect_error() {  # expect_error PATTERN ARGS...
   local pat=$1; shift
   set +e; out=$("$OPTDYN" knowledge -kl_hidden 4 -kl_phase1_examples 2000 -kl_fork_examples 2000 -quiet -o x.h5 "$@" 2>&1); st=$?; set -e
   [ $st -ne 0 ] || fail "accepted: $*"
-  echo "$out" | grep -q -- "$pat" || fail "message for '$*' lacks '$pat': $out"
+  grep -q -- "$pat" <<<"$out" || fail "message for '$*' lacks '$pat': $out"
   [ ! -e x.h5 ] || fail "output written for: $*"
 }
 expect_error "-kl_activations" -kl_activations softplus,swish

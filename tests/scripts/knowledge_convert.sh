@@ -43,5 +43,5 @@ PY
 "$OPTDYN" knowledge -kl_data idx -kl_hidden 4 -kl_phase1_examples 60 -kl_curve_points 2 -o c.h5 -quiet >/dev/null || fail "optdyn knowledge on converted data"
 echo '[0.5, 2.0]' > json/3.json
 set +e; out=$("$PYTHON" "$OPTDYN_SOURCE/tools/fetch-mnist" --json-dir json --dest bad 2>&1); st=$?; set -e
-[ $st -ne 0 ] && echo "$out" | grep -q "3.json" || fail "bad JSON accepted: $out"
+[ $st -ne 0 ] && grep -q "3.json" <<<"$out" || fail "bad JSON accepted: $out"
 echo "knowledge_convert: OK"
