@@ -37,7 +37,8 @@ struct _n_OdOutput {
   char partial[PETSC_MAX_PATH_LEN + 32];
   char start_time[32];
   double start_wtime;
-  int lock_fd; /* rank 0: flock on NAME.h5.lock (-1: none) */
+  PetscBool checked; /* OdOutputCheckLocation passed (on every rank) */
+  int lock_fd;       /* rank 0: flock on NAME.h5.lock (-1: none) */
   char lock_path[PETSC_MAX_PATH_LEN + 8];
   DimRequest *dimreq;
   PetscInt ndimreq, maxdimreq;
@@ -169,7 +170,7 @@ PetscErrorCode OdOutputCheckLocation(OdOutput out)
   char why[PETSC_MAX_PATH_LEN + 256] = "";
   PetscBool root;
   PetscFunctionBegin;
-  if (out->lock_fd >= 0) PetscFunctionReturn(0);
+  if (out->checked) PetscFunctionReturn(0);
   PetscCall(IsRoot(out->comm, &root));
   if (root) {
     LocationProblem(out->path, why, sizeof why);
@@ -177,6 +178,7 @@ PetscErrorCode OdOutputCheckLocation(OdOutput out)
   }
   PetscCallMPI(MPI_Bcast(why, sizeof why, MPI_CHAR, 0, out->comm));
   PetscCheck(!why[0], out->comm, PETSC_ERR_USER_INPUT, "option -o = %s cannot be written: %s", out->path, why);
+  out->checked = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -222,6 +224,7 @@ static PetscErrorCode WriteLibraryVersions(OdOutput out)
   int len;
   PetscFunctionBegin;
   PetscCall(PetscGetVersion(petsc, sizeof petsc));
+  for (size_t n = strlen(petsc); n && petsc[n - 1] == ' '; n--) petsc[n - 1] = 0;
   H5get_libversion(&maj, &min, &rel);
   snprintf(hdf5, sizeof hdf5, "%u.%u.%u", maj, min, rel);
   PetscCallMPI(MPI_Get_library_version(mpi, &len));
