@@ -35,3 +35,8 @@ od_script_test(cluster_restart)
 od_script_test(cluster_info)
 od_script_test(cluster_slurm slurm)
 set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 480 RUN_SERIAL TRUE)
+# output layer (issues 10-12: checksums, completion, location checks, lock, long paths,
+# summarize, build-time provenance)
+od_script_test(output_integrity)
+od_script_test(provenance_revision)
+set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)
