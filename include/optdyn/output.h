@@ -23,7 +23,7 @@
  * last. `optdyn-info --check` verifies both.
  *
  * Concurrency: the partial name is unique per run (NAME.h5.<id>.partial), and
- * OdOutputCheckLocation() takes an exclusive lock (flock on NAME.h5.lock, held until
+ * OdOutputCheckLocation() takes an exclusive lock (fcntl record lock on NAME.h5.lock, held until
  * OdOutputDestroy); a second run on the same -o is refused with one line before any work.
  *
  * Provenance root attributes: `program`, `version`, `git_revision`, `sources_modified`,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +37,7 @@ struct _n_OdOutput {
   char start_time[32];
   double start_wtime;
   PetscBool checked; /* OdOutputCheckLocation passed (on every rank) */
-  int lock_fd;       /* rank 0: flock on NAME.h5.lock (-1: none) */
+  int lock_fd;       /* rank 0: record lock on NAME.h5.lock (-1: none) */
   char lock_path[PETSC_MAX_PATH_LEN + 8];
   DimRequest *dimreq;
   PetscInt ndimreq, maxdimreq;
@@ -133,10 +132,13 @@ static void LocationProblem(const char *path, char *why, size_t len)
   else if (access(d, W_OK | X_OK)) snprintf(why, len, "directory %s is not writable", d);
 }
 
-/* Rank 0: take an exclusive lock on NAME.h5.lock; "" or why not. */
+/* Rank 0: take an exclusive lock on NAME.h5.lock; "" or why not. A POSIX record lock
+   (fcntl) belongs to the process, so several OdOutput objects of one process (unit tests)
+   do not lock each other out; another process is refused; the lock dies with the process. */
 static void TakeLock(OdOutput out, char *why, size_t len)
 {
   char owner[320], host[256] = "?";
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
   why[0] = 0;
   snprintf(out->lock_path, sizeof out->lock_path, "%s.lock", out->path);
   out->lock_fd = open(out->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -144,8 +146,8 @@ static void TakeLock(OdOutput out, char *why, size_t len)
     snprintf(why, len, "cannot create the lock file %s (%s)", out->lock_path, strerror(errno));
     return;
   }
-  if (flock(out->lock_fd, LOCK_EX | LOCK_NB)) {
-    ssize_t n = read(out->lock_fd, owner, sizeof owner - 1);
+  if (fcntl(out->lock_fd, F_SETLK, &fl)) {
+    ssize_t n = pread(out->lock_fd, owner, sizeof owner - 1, 0);
     owner[n > 0 ? n : 0] = 0;
     snprintf(why, len, "another optdyn run (%s) is writing this file (lock %s); wait for it or choose another -o", owner[0] ? owner : "unknown", out->lock_path);
     close(out->lock_fd);
@@ -160,7 +162,7 @@ static void TakeLock(OdOutput out, char *why, size_t len)
 static void ReleaseLock(OdOutput out)
 {
   if (out->lock_fd < 0) return;
-  unlink(out->lock_path); /* a stale lock file is harmless: the lock is flock, not existence */
+  unlink(out->lock_path); /* a stale lock file is harmless: the lock is a record lock, not existence */
   close(out->lock_fd);
   out->lock_fd = -1;
 }
@@ -177,7 +179,7 @@ PetscErrorCode OdOutputCheckLocation(OdOutput out)
     if (!why[0]) TakeLock(out, why, sizeof why);
   }
   PetscCallMPI(MPI_Bcast(why, sizeof why, MPI_CHAR, 0, out->comm));
-  PetscCheck(!why[0], out->comm, PETSC_ERR_USER_INPUT, "option -o = %s cannot be written: %s", out->path, why);
+  PetscCheck(!why[0], out->comm, PETSC_ERR_USER_INPUT, "option -o = %s: cannot create it: %s", out->path, why);
   out->checked = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

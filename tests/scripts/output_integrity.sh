@@ -33,7 +33,7 @@ bad_location() { # bad_location -o-VALUE EXPECTED-REGEX
   [ -z "$(find . -name '*.h5*' -newer plainfile)" ] || fail "-o $1: left $(find . -name '*.h5*' -newer plainfile)"
   echo "ok: -o $1 -> $(cat err.txt)"
 }
-bad_location adir "option -o = adir cannot be written: it is a directory"
+bad_location adir "option -o = adir: cannot create it: it is a directory"
 bad_location adir/ "it is a directory"
 bad_location nodir/run.h5 "directory nodir does not exist"
 bad_location plainfile/run.h5 "plainfile is not a directory"
