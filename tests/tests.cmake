@@ -67,3 +67,8 @@ od_script_test(knowledge_bad_options)
 add_executable(bench_knowledge_sgd ${CMAKE_SOURCE_DIR}/tools/bench/knowledge_sgd.c)
 target_link_libraries(bench_knowledge_sgd PRIVATE optdyn_lib)
 set_source_files_properties(${CMAKE_SOURCE_DIR}/tools/bench/knowledge_sgd.c PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+# output layer (issues 10-12: checksums, completion, location checks, lock, long paths,
+# summarize, build-time provenance)
+od_script_test(output_integrity)
+od_script_test(provenance_revision)
+set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)

@@ -3,12 +3,14 @@ shapes, types and units, and whether it is complete.
 
 Status line: complete | complete SLICE K/N (merge with optdyn-merge) | PARTIAL (the run did
 not finish; names the checkpoint to -restart from) | not an optdyn output file.
-Exit status: 0 for optdyn files (any status; with --check: only if every file is complete,
-3 otherwise), 2 if a file is HDF5 but not written by optdyn, 1 if a file cannot be read."""
+Exit status: 0 for optdyn files (any status; with --check: only if every file is complete
+and intact, 3 if one is not complete, 4 if a dataset's checksum does not match its data or
+the completion attribute is missing), 2 if a file is HDF5 but not written by optdyn, 1 if a
+file cannot be read."""
 import argparse
 import sys
 
-from optdyn.info import InfoError, describe
+from optdyn.info import InfoError, describe, verify
 
 
 def main():
@@ -16,7 +18,8 @@ def main():
                                  epilog=__doc__.split("\n\n", 1)[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", metavar="FILE.h5")
-    ap.add_argument("--check", action="store_true", help="exit 3 unless every file is complete")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 3 unless every file is complete, 4 if a checksum or the completion attribute is wrong")
     args = ap.parse_args()
     rc = 0
     for i, path in enumerate(args.files):
@@ -33,5 +36,12 @@ def main():
             rc = max(rc, 2)
         elif args.check and status != "complete":
             rc = max(rc, 3)
+        elif args.check:
+            problems = verify(path)
+            for p in problems:
+                print(f"optdyn-info: error: {path}: {p}", file=sys.stderr)
+            if problems:
+                rc = max(rc, 4)
+            else:
+                print("integrity: every dataset's checksum matches; complete")
     sys.exit(rc)
-
