@@ -210,6 +210,7 @@ PetscErrorCode OdEsSetUp(OdEs e)
     e->nmetric = m ? m->n : 0;
   }
   if (e->as_lr_max <= 0) e->as_lr_max = 10 * e->lr;
+  if (e->as_lr_min <= 0) e->as_lr_min = 0.01 * e->lr;
   if (e->as_threshold < 0) e->as_threshold = sqrt(2 * PETSC_PI) / (3.0 * (e->d + 1)); /* NES: rho = 1/2 - 1/(3(d+1)) as a z value */
   e->rng = OdRngCreate(e->seed, OD_STREAM_ES);
   snprintf(e->ckpt_path, sizeof e->ckpt_path, "%s.ckpt", OdOutputGetPath(e->output));

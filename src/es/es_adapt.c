@@ -6,7 +6,8 @@
    generation, reweighted by w_n = N(z_n | mu', sigma) / N(z_n | mu_g, sigma), are a sample
    from the trial distribution; if their fitness ranks are better than the unweighted ranks
    (a weighted rank test), the larger rate is better and lr <- min((1 + c) lr, lr_max),
-   otherwise lr <- (1 - c) lr + c lr_0. log w_n = s_n eps_k . delta - |delta|^2 / 2 with
+   otherwise lr <- max((1 - c) lr, lr_min). (NES relaxes towards lr_0 instead, so its rate
+   never falls below the initial one; here a rate that is too large is lowered too.) log w_n = s_n eps_k . delta - |delta|^2 / 2 with
    delta = (c_f - 1) step / sigma, so the weights come from the same rebuilt perturbations
    as the gradient: no communication. */
 #include <math.h>
@@ -65,6 +66,6 @@ PetscErrorCode OdEsAdaptationSampling(OdEs e, const PetscReal dots[])
   PetscCall(WeightedRankZ(e, logw, &z, &e->as_ess));
   PetscCall(PetscFree(logw));
   if (z > e->as_threshold) e->lr_cur[0] = PetscMin((1 + e->as_c) * e->lr_cur[0], e->as_lr_max);
-  else e->lr_cur[0] = (1 - e->as_c) * e->lr_cur[0] + e->as_c * e->lr;
+  else e->lr_cur[0] = PetscMax((1 - e->as_c) * e->lr_cur[0], e->as_lr_min);
   PetscFunctionReturn(0);
 }

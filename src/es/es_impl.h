@@ -83,7 +83,7 @@ struct _n_OdEs {
   PetscInt nmetric;                  /* objective metrics per generation */
   PetscReal final_metric[OD_ES_MAX_METRICS];
   PetscBool adapt_lr;                /* -es_adaptation_sampling */
-  PetscReal as_factor, as_c, as_lr_max, as_threshold, as_ess; /* its constants; last effective sample size */
+  PetscReal as_factor, as_c, as_lr_max, as_lr_min, as_threshold, as_ess; /* its constants; last effective sample size */
   PetscReal *as_logw;                /* work: log importance weights of the members under the trial rate */
   /* work */
   PetscReal *w, *w2, *eps, *gacc, *sacc, *gmu, *gsig, *fit, *fit_local, *u;

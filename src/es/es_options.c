@@ -94,6 +94,7 @@ static PetscErrorCode ReadUpdateOptions(PetscOptionItems *PetscOptionsObject, Od
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_factor", "Adaptation sampling: trial learning rate factor (> 1)", OD_RANGE_POSITIVE, &e->as_factor, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_rate", "Adaptation sampling: relative change c of the learning rate per generation", OD_RANGE_HALF_OPEN(0, 1), &e->as_c, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_max", "Adaptation sampling: largest learning rate (default 10 x -es_lr)", OD_RANGE_NONNEGATIVE, &e->as_lr_max, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_min", "Adaptation sampling: smallest learning rate (default -es_lr / 100)", OD_RANGE_NONNEGATIVE, &e->as_lr_min, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_threshold", "Adaptation sampling: z value the weighted rank test must exceed (default: NES rho = 1/2 - 1/(3(d+1)) as a z value)", OD_RANGE_ANY, &e->as_threshold, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-weight_decay", "Weight decay lambda on mu (sgd/momentum: g += lambda mu; adam: decoupled)", OD_RANGE_NONNEGATIVE, &e->weight_decay, NULL));
   PetscFunctionReturn(0);
