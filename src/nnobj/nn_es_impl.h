@@ -5,7 +5,7 @@
 
 #define OD_NNES_MAX_LAYERS 16
 
-typedef enum { NNES_WEIGHT, NNES_LOCAL, NNES_SAFE, NNES_EXAMPLE } NNEsMethod;
+typedef enum { NNES_WEIGHT, NNES_LOCAL, NNES_SAFE, NNES_EXAMPLE, NNES_BACKPROP } NNEsMethod;
 typedef enum { NNES_SAFE_ABS, NNES_SAFE_SUM } NNEsSafeKind;
 extern const char *const od_nnes_method_names[];
 extern const char *const od_nnes_safe_names[];

@@ -12,6 +12,8 @@
              activation space (eq. 30 of the thesis).
    example : a new weight perturbation eps_{n,b} for every example (removes the within-batch
              covariance; d normals per example: small networks only).
+   backprop: reference, not a search: the "search gradient" is the exact mini-batch gradient
+             of the loss at mu, so es's optimizer becomes mini-batch SGD / Adam by backpropagation.
    local/example with -es_mlp_example_fitness weight the noise of example b of member n by
    f_{b,n} - mean_n f_{b,n}; these N x B per-example losses are the one extra exchange
    (MPI_Allgatherv, B doubles per member). Every rank then recomputes every member's forward
@@ -225,7 +227,8 @@ static PetscErrorCode Evaluate(void *ctx, const OdEsGeneration *gen, PetscInt lo
   }
   for (PetscInt n = lo; n < hi; n++) {
     double *L = c->loss, f = 0;
-    if (c->method == NNES_WEIGHT || c->method == NNES_SAFE) {
+    if (c->method == NNES_BACKPROP) PetscCall(OdMLPForwardBatch(c->mlp, gen->mu, c->B, c->X, c->labels, c->work, NULL, NULL, L));
+    else if (c->method == NNES_WEIGHT || c->method == NNES_SAFE) {
       BuildMember(gen, n, c->method == NNES_SAFE ? c->s : NULL, c->w);
       PetscCall(OdMLPForwardBatch(c->mlp, c->w, c->B, c->X, c->labels, c->work, NULL, NULL, L));
     } else {
@@ -332,7 +335,11 @@ static PetscErrorCode SearchGradient(void *ctx, const OdEsGeneration *gen, const
   NNEs *c = (NNEs *)ctx;
   PetscFunctionBegin;
   PetscCall(NNEsLoadBatch(c, gen));
-  if (c->method == NNES_SAFE) {
+  if (c->method == NNES_BACKPROP) { /* reference: the exact mini-batch gradient at mu, sigma untouched */
+    PetscCall(OdMLPForwardBatch(c->mlp, gen->mu, c->B, c->X, c->labels, c->work, NULL, NULL, c->loss));
+    PetscCall(OdMLPBackwardBatch(c->mlp, gen->mu, c->B, c->X, c->labels, c->work, g_mu));
+    for (PetscInt i = 0; i < gen->nsigma; i++) g_sigma[i] = 0;
+  } else if (c->method == NNES_SAFE) {
     PetscCall(SafeSensitivity(c, gen));
     SafeGradient(c, gen, u);
     FinishGradient(c, gen, c->s, g_mu, g_sigma);

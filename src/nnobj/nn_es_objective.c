@@ -8,7 +8,7 @@
 #include "optdyn/options.h"
 #include "nn_es_impl.h"
 
-const char *const od_nnes_method_names[] = {"weight", "local", "safe", "example"};
+const char *const od_nnes_method_names[] = {"weight", "local", "safe", "example", "backprop"};
 const char *const od_nnes_safe_names[] = {"abs", "sum"};
 
 /* Mean NLL and accuracy of w on examples idx[0..n-1] of ds (all of [begin, begin+n) if idx is NULL), in chunks. */
@@ -148,7 +148,7 @@ static PetscErrorCode ReadTrainingOptions(PetscOptionItems *PetscOptionsObject, 
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_validation", "Validation examples: the last n of the training file (default min(5000, n_train/6))", OD_RANGE_AT_LEAST(0), &c->nval, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_validation_interval", "Generations between validation measurements K", OD_RANGE_AT_LEAST(1), &c->K, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_monitor", "Training examples of the plain objective f(w) (f_mean) and of the divergence D", OD_RANGE_AT_LEAST(1), &c->monitor, NULL));
-  PetscCall(OdOptionsEnum(PetscOptionsObject, "-mlp_method", "Perturbation: weight (members are weight vectors), local (local reparameterization: pre-activations sampled per example), safe (sensitivity-rescaled weight perturbations), example (new weight perturbation per example)", od_nnes_method_names, 4, &c->method, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-mlp_method", "Perturbation: weight (members are weight vectors), local (local reparameterization: pre-activations sampled per example), safe (sensitivity-rescaled weight perturbations), example (new weight perturbation per example), backprop (reference: the search gradient is the exact mini-batch gradient at mu; use with -es_algorithm es -es_natural 0 -es_population 1)", od_nnes_method_names, 5, &c->method, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-mlp_safe", "Sensitivity of -es_mlp_method safe: abs (mean |dY/dw| over the batch) or sum (|mean dY/dw|)", od_nnes_safe_names, 2, &c->safe_kind, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_safe_batch", "Examples of the generation's mini-batch used for the sensitivities", OD_RANGE_AT_LEAST(1), &c->safe_batch, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-mlp_safe_floor", "Sensitivities below this fraction of the largest are raised to it", OD_RANGE_HALF_OPEN(0, 1), &c->safe_floor, NULL));
