@@ -72,3 +72,7 @@ set_source_files_properties(${CMAKE_SOURCE_DIR}/tools/bench/knowledge_sgd.c PROP
 od_script_test(output_integrity)
 od_script_test(provenance_revision)
 set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)
+# nnes: MLP objective of es and the thesis' techniques (issue 16)
+od_unit_test(nnes)
+od_script_test(nnes_ranks)
+od_script_test(nnes_adaptation)
