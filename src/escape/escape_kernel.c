@@ -1,4 +1,4 @@
-/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers (SPEC §2).
+/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers (docs/models.md §2).
  *
  * Walker-steps per second is what an escape sweep costs, so the hot loop is tuned:
  *  - 16 independent walkers advance in interleaved lanes so that their dependency chains

@@ -1,4 +1,4 @@
-/* optdyn op: measuring optimization (SPEC §5). Continuous systems: Comp/Op trajectories at a
+/* optdyn op: measuring optimization (docs/models.md §5). Continuous systems: Comp/Op trajectories at a
    base initial state and landscapes over grids of initial conditions (an OdSweep whose points
    are the grid points). Finite-state systems: entropy-based optimizing strength. */
 #include <math.h>
@@ -181,7 +181,7 @@ PetscErrorCode OdOpSetFromOptions(OdOp o)
     if (!strcmp(names[nwords], o->system_name)) choice = nwords;
   }
   words[nwords++] = "finite";
-  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (SPEC §5)", NULL);
+  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (docs/models.md §5)", NULL);
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-system", "thermostat (linear), therm (saturating), lorenz, or finite (finite-state table)", words, nwords, &choice, NULL));
   PetscCall(PetscStrncpy(o->system_name, words[choice], sizeof o->system_name));
   o->finite = (PetscBool)(choice == nwords - 1);
