@@ -63,6 +63,11 @@ static PetscInt Column(const struct _n_OdMarkovOp *op, OdLandscape ls, PetscInt 
       vals[k] += v[t];
     }
   }
+  { /* an explicit (possibly zero) diagonal, so I - A and I - A^T can be formed by MatShift in parallel */
+    PetscInt k = 0;
+    while (k < m && rows[k] != i) k++;
+    if (k == m) rows[m] = i, vals[m++] = 0;
+  }
   for (PetscInt a = 1; a < m; a++) /* insertion sort by row */
     for (PetscInt b = a; b > 0 && rows[b - 1] > rows[b]; b--) {
       PetscInt tr = rows[b];
@@ -79,7 +84,7 @@ static PetscErrorCode InsertColumns(struct _n_OdMarkovOp *op, OdLandscape ls, Ma
   PetscInt *rows;
   PetscReal *vals, esc;
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(2 * J, &rows, 2 * J, &vals));
+  PetscCall(PetscMalloc2(2 * J + 1, &rows, 2 * J + 1, &vals));
   for (PetscInt i = op->rstart; i < op->rend; i++) {
     const PetscInt m = Column(op, ls, i, rows, vals, &esc);
     PetscCall(MatSetValues(M, m, rows, 1, &i, vals, INSERT_VALUES));
