@@ -86,3 +86,53 @@ PetscErrorCode OdMarkovFindAtoms(OdLandscape ls, PetscReal T, PetscReal Wmin, Pe
 PetscErrorCode OdMarkovOpMassNear(OdMarkovOp op, Vec p, PetscReal W, PetscReal halfwidth, PetscReal *mass);
 
 extern const OdCommand OdMarkovCommand; /* the `optdyn markov` command */
+
+/* ---- the continuum (probability-current) model's escape time, for comparison ---- */
+
+/**
+ * Mean first-passage time of the 1-D diffusion dP/dt = -d/dW [v P - D dP/dW] (v = -T G -
+ * alpha (T^2/2) S2', D = (T^2/2) S2; time in SGD steps) from W0 to an absorbing edge, with a
+ * reflecting left end a (or a zero of S2, which the diffusion cannot cross leftwards), by the
+ * exact quadrature (docs/markov.md):
+ *
+ *     tau(W0) = int_{W0}^{edge} dy / psi(y) int_a^y psi(z) / D(z) dz,
+ *     psi = exp(-Phi) S2^(1 - alpha),  Phi = int 2 G / (T S2) dW
+ *
+ * (trapezoid rule on nq points, exponents shifted so nothing overflows for Delta Phi < 700).
+ */
+PetscErrorCode OdMarkovContinuumMFPT(OdLandscape ls, PetscReal T, PetscReal alpha, PetscReal a, PetscReal edge, PetscReal W0, PetscInt nq, PetscReal *tau);
+
+/**
+ * Small-T (Kramers/Arrhenius) asymptote of the same mean first-passage time, the edge at
+ * the barrier top Wb (G = 0, G' < 0), the well at Ww (G = 0, G' > 0):
+ *
+ *     tau_K = (pi / T) S2_b^(alpha - 1/2) S2_w^(1/2 - alpha) / sqrt(|G'_b| G'_w) exp(U / T),
+ *     U = 2 int_Ww^Wb G / S2 dW
+ *
+ * so ln tau = U / T + ln(1/T) + const: *barrier = U, the slope of ln tau against 1/T.
+ */
+PetscErrorCode OdMarkovKramers(OdLandscape ls, PetscReal T, PetscReal alpha, PetscReal Ww, PetscReal Wb, PetscReal *tau, PetscReal *barrier);
+
+/** The largest zero of S2 in [Wmin, W0) (where the diffusion is one-way), or Wmin if none. */
+PetscErrorCode OdMarkovNoiseFreeLeft(OdLandscape ls, PetscReal Wmin, PetscReal W0, PetscReal *a);
+
+/* ---- the probability-current (PDE) model on the same problem (src/markov/markov_pde.c) ---- */
+
+/** What one PDE run returns (arrays malloc'ed; free with OdMarkovPDEResultFree). */
+typedef struct {
+  PetscInt nt;                       /**< output times (evenly spaced over [0, t_final]) */
+  PetscReal *t, *mean, *std, *escaped;
+  PetscInt n;                        /**< cells of the final density */
+  PetscReal Wmin, h;
+  PetscReal *P;                      /**< final density (per unit W, cell averages; rank 0 only, else NULL) */
+  PetscReal tau;                     /**< the run's own escape-time estimate: int_0^t_final mass dt + mass(t_final) tau_tail */
+} OdMarkovPDEResult;
+
+/**
+ * Run the fp module's 1-D solver (public API only) on landscape `landscape_name` (a built-in
+ * name or YAML path), T, alpha: reflecting at Wmin, absorbing at edge, all mass in the cell of
+ * W0 at t = 0, ncells cells, nt output times up to t_final. Its options are set in a private
+ * options database, so the caller's options neither reach nor are consumed by it.
+ */
+PetscErrorCode OdMarkovPDERun(MPI_Comm comm, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscInt ncells, PetscReal t_final, PetscInt nt, OdMarkovPDEResult *r);
+PetscErrorCode OdMarkovPDEResultFree(OdMarkovPDEResult *r);
