@@ -23,6 +23,7 @@
 #include "optdyn/command.h"
 #include <petscmat.h>
 #include "optdyn/landscape.h"
+#include "optdyn/rng.h"
 
 typedef enum { OD_MARKOV_EDGE_ABSORBING = 0, OD_MARKOV_EDGE_REFLECTING = 1 } OdMarkovEdge;
 
@@ -39,6 +40,8 @@ PetscErrorCode OdMarkovOpGetGrid(OdMarkovOp op, PetscInt *n, PetscReal *Wmin, Pe
 /** A new density vector (zero). */
 PetscErrorCode OdMarkovOpCreateVec(OdMarkovOp op, Vec *p);
 
+/** p = normal(W, std) restricted to the nodes and normalized to unit mass. */
+PetscErrorCode OdMarkovOpNormal(OdMarkovOp op, PetscReal W, PetscReal std, Vec p);
 /** p = unit mass at W, split linearly between the two nodes around W (W clamped to the grid). */
 PetscErrorCode OdMarkovOpPointMass(OdMarkovOp op, PetscReal W, Vec p);
 /** One SGD step of a density: pnext = A p; *escaped (may be NULL) = e.p, the mass that left. */
@@ -131,8 +134,35 @@ typedef struct {
 /**
  * Run the fp module's 1-D solver (public API only) on landscape `landscape_name` (a built-in
  * name or YAML path), T, alpha: reflecting at Wmin, absorbing at edge, all mass in the cell of
- * W0 at t = 0, ncells cells, nt output times up to t_final. Its options are set in a private
+ * W0 at t = 0 (or a normal(W0, init_std) truncated to the domain if init_std > 0), ncells cells, nt output times up to t_final. Its options are set in a private
  * options database, so the caller's options neither reach nor are consumed by it.
  */
-PetscErrorCode OdMarkovPDERun(MPI_Comm comm, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscInt ncells, PetscReal t_final, PetscInt nt, OdMarkovPDEResult *r);
+PetscErrorCode OdMarkovPDERun(MPI_Comm comm, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscReal init_std, PetscInt ncells, PetscReal t_final, PetscInt nt, OdMarkovPDEResult *r);
 PetscErrorCode OdMarkovPDEResultFree(OdMarkovPDEResult *r);
+
+/* ---- Monte Carlo of the same chain (src/markov/markov_mc.c) ---- */
+
+/** What a Monte Carlo unit records: positions at output times, escapes per step. */
+typedef struct {
+  OdLandscape landscape;
+  PetscReal T, W0, Wmin, edge;
+  PetscInt t_final;          /**< steps simulated */
+  PetscInt nt;               /**< output times t_k = k t_final / (nt - 1) (rounded) */
+  PetscInt nbins;            /**< histogram bins over [Wmin, edge] */
+  PetscReal init_std;        /**< 0: every walker starts at W0; > 0: normal(W0, init_std) truncated to [Wmin, edge] */
+} OdMarkovMCSetup;
+
+/** Record length: nt * (nbins + 3) + t_final. */
+PetscInt OdMarkovMCRecordLength(const OdMarkovMCSetup *s);
+/** Output step k of nt (k = 0 .. nt - 1). */
+PetscInt OdMarkovMCOutputStep(const OdMarkovMCSetup *s, PetscInt k);
+
+/**
+ * Walkers [w0, w1) of sweep point `point`, all from W0; adds to rec: for each output time,
+ * the histogram of surviving walkers (nbins), their count, sum W and sum W^2; then, for every
+ * step s = 1..t_final, the number of walkers that first exceeded the edge at step s.
+ * The datapoint of walker w at step s is drawn like the escape module's walkers (Philox keyed
+ * (seed, OD_STREAM_ESCAPE), counter (point, w, s/4, 0), word s mod 4), so the result is a pure
+ * function of (seed, point, walker).
+ */
+void OdMarkovMCWalk(const OdMarkovMCSetup *s, const OdRng *rng, uint32_t point, PetscInt w0, PetscInt w1, PetscReal rec[]);

@@ -180,6 +180,20 @@ PetscErrorCode OdMarkovOpPointMass(OdMarkovOp op, PetscReal W, Vec p)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode OdMarkovOpNormal(OdMarkovOp op, PetscReal W, PetscReal std, Vec p)
+{
+  PetscScalar *a;
+  PetscReal sum;
+  PetscFunctionBegin;
+  PetscCall(VecGetArray(p, &a));
+  for (PetscInt i = op->rstart; i < op->rend; i++) a[i - op->rstart] = exp(-0.5 * PetscSqr((Node(op, i) - W) / std));
+  PetscCall(VecRestoreArray(p, &a));
+  PetscCall(VecSum(p, &sum));
+  PetscCheck(sum > 0, op->comm, PETSC_ERR_ARG_OUTOFRANGE, "normal(%g, %g) has no mass on the grid", (double)W, (double)std);
+  PetscCall(VecScale(p, 1 / sum));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdMarkovOpStep(OdMarkovOp op, Vec p, Vec pnext, PetscReal *escaped)
 {
   PetscFunctionBegin;

@@ -14,7 +14,7 @@ static PetscErrorCode SetReal(PetscOptions o, const char *name, PetscReal v)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FillOptions(PetscOptions o, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscInt ncells, PetscReal t_final, PetscInt nt)
+static PetscErrorCode FillOptions(PetscOptions o, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscReal init_std, PetscInt ncells, PetscReal t_final, PetscInt nt)
 {
   char buf[32];
   PetscFunctionBegin;
@@ -25,14 +25,20 @@ static PetscErrorCode FillOptions(PetscOptions o, const char *landscape_name, Pe
   PetscCall(SetReal(o, "-fp_Wmin", Wmin));
   PetscCall(SetReal(o, "-fp_Wmax", edge));
   PetscCall(SetReal(o, "-fp_t_final", t_final));
-  PetscCall(SetReal(o, "-fp_init_W", W0));
   PetscCall(PetscSNPrintf(buf, sizeof buf, "%" PetscInt_FMT, ncells));
   PetscCall(PetscOptionsSetValue(o, "-fp_n", buf));
   PetscCall(PetscSNPrintf(buf, sizeof buf, "%" PetscInt_FMT, nt));
   PetscCall(PetscOptionsSetValue(o, "-fp_nt", buf));
   PetscCall(PetscOptionsSetValue(o, "-fp_left", "reflecting"));
   PetscCall(PetscOptionsSetValue(o, "-fp_right", "absorbing"));
-  PetscCall(PetscOptionsSetValue(o, "-fp_init", "point"));
+  if (init_std > 0) {
+    PetscCall(PetscOptionsSetValue(o, "-fp_init", "normal"));
+    PetscCall(SetReal(o, "-fp_init_mean", W0));
+    PetscCall(SetReal(o, "-fp_init_std", init_std));
+  } else {
+    PetscCall(PetscOptionsSetValue(o, "-fp_init", "point"));
+    PetscCall(SetReal(o, "-fp_init_W", W0));
+  }
   /* backward Euler with a tight local error: its first-order time error would bias the escape
      time by ~dt/(2 tau) (1 % with the default tolerance) */
   PetscCall(PetscOptionsSetValue(o, "-ts_rtol", "1e-6"));
@@ -78,14 +84,14 @@ static PetscReal EscapeTime(const OdMarkovPDEResult *r)
   return tau;
 }
 
-PetscErrorCode OdMarkovPDERun(MPI_Comm comm, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscInt ncells, PetscReal t_final, PetscInt nt, OdMarkovPDEResult *r)
+PetscErrorCode OdMarkovPDERun(MPI_Comm comm, const char *landscape_name, PetscReal T, PetscReal alpha, PetscReal Wmin, PetscReal edge, PetscReal W0, PetscReal init_std, PetscInt ncells, PetscReal t_final, PetscInt nt, OdMarkovPDEResult *r)
 {
   PetscOptions opts;
   OdFP fp;
   OdFPHistory h;
   PetscFunctionBegin;
   PetscCall(PetscOptionsCreate(&opts));
-  PetscCall(FillOptions(opts, landscape_name, T, alpha, Wmin, edge, W0, ncells, t_final, nt));
+  PetscCall(FillOptions(opts, landscape_name, T, alpha, Wmin, edge, W0, init_std, ncells, t_final, nt));
   PetscCall(PetscOptionsPush(opts));
   PetscCall(OdFPCreate(comm, &fp));
   PetscCall(OdFPSetFromOptions(fp));
