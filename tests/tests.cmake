@@ -38,3 +38,4 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 # exact SGD density operator, optdyn markov, gallery (helper exact, issue 14)
 od_unit_test(markov)
 od_mpi_test(markov_ranks)
+od_script_test(markov_ranks)

@@ -192,7 +192,7 @@ static PetscErrorCode ViewKramers(OdMarkov mk, PetscViewer v)
   const PetscInt w = 4 + 2 * mk->nalpha;
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(v, "mean first-passage time from W0 (steps):\n%8s %12s %18s %5s", "T", "exact", "MC", "run"));
-  for (PetscInt a = 0; a < mk->nalpha; a++) PetscCall(PetscViewerASCIIPrintf(v, "  PDE(%-3g)  Kramers(%-3g)", (double)mk->alpha[a], (double)mk->alpha[a]));
+  for (PetscInt a = 0; a < mk->nalpha; a++) PetscCall(PetscViewerASCIIPrintf(v, "  PDE(%-4.2f)  Kramers(%-4.2f)", (double)mk->alpha[a], (double)mk->alpha[a]));
   PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   for (PetscInt i = 0; i < mk->nkT; i++) {
     const PetscReal *r = mk->k_tau + i * w;
@@ -202,7 +202,7 @@ static PetscErrorCode ViewKramers(OdMarkov mk, PetscViewer v)
     for (PetscInt a = 0; a < mk->nalpha; a++) PetscCall(PetscViewerASCIIPrintf(v, "  %9.4g  %12.4g", (double)r[4 + a], (double)r[4 + mk->nalpha + a]));
     PetscCall(PetscViewerASCIIPrintf(v, "\n"));
   }
-  PetscCall(PetscViewerASCIIPrintf(v, "slope of ln tau vs 1/T: exact %.4f +- %.4f, PDE(alpha = %g) %.4f +- %.4f, Kramers U = 2 int G/S2 dW = %.4f\n", (double)mk->k_fit[0], (double)mk->k_fit[1], (double)mk->alpha[0], (double)mk->k_fit[2], (double)mk->k_fit[3], (double)mk->k_barrier));
+  PetscCall(PetscViewerASCIIPrintf(v, "slope of ln tau vs 1/T: exact %.4f +- %.4f, PDE(alpha = %.2f) %.4f +- %.4f, Kramers U = 2 int G/S2 dW = %.4f\n", (double)mk->k_fit[0], (double)mk->k_fit[1], (double)mk->alpha[0], (double)mk->k_fit[2], (double)mk->k_fit[3], (double)mk->k_barrier));
   PetscFunctionReturn(0);
 }
 
@@ -213,8 +213,8 @@ PetscErrorCode OdMarkovView(OdMarkov mk, PetscViewer v)
   PetscCall(ViewCompare(mk, v));
   for (PetscInt i = 0; mk->stationary && i < mk->nT; i++) {
     const PetscReal *a = mk->st_atom + 4 * i;
-    if (a[0] > 0) PetscCall(PetscViewerASCIIPrintf(v, "stationary state at T = %g: point mass at W = %.10f, weight %.12f (continuum width %.3g)\n", (double)mk->T[i], (double)a[1], (double)a[2], (double)a[3]));
-    else PetscCall(PetscViewerASCIIPrintf(v, "stationary state at T = %g: no point mass\n", (double)mk->T[i]));
+    if (a[0] > 0) PetscCall(PetscViewerASCIIPrintf(v, "stationary state at T = %.4f: point mass at W = %.10f, weight %.12f (continuum width %.3g)\n", (double)mk->T[i], (double)a[1], (double)a[2], (double)a[3]));
+    else PetscCall(PetscViewerASCIIPrintf(v, "stationary state at T = %.4f: no point mass\n", (double)mk->T[i]));
   }
   if (mk->kramers) PetscCall(ViewKramers(mk, v));
   PetscCall(PetscViewerASCIIPrintf(v, "wrote %s\n", OdOutputGetPath(mk->output)));

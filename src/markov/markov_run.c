@@ -97,9 +97,17 @@ PetscErrorCode OdMarkovRunMonteCarlo(OdMarkov mk, PetscBool *interrupted)
   PetscFunctionReturn(0);
 }
 
+/* Linear interpolation of a PDE history (nt evenly spaced times over [0, t_final]) at step s. */
+static PetscReal AtStep(const PetscReal *y, PetscInt nt, PetscInt t_final, PetscInt s)
+{
+  const PetscReal x = (PetscReal)s * (nt - 1) / t_final;
+  const PetscInt k = PetscMin((PetscInt)floor(x), nt - 2);
+  return y[k] + (x - k) * (y[k + 1] - y[k]);
+}
+
 PetscErrorCode OdMarkovRunPDE(OdMarkov mk)
 {
-  const PetscInt na = mk->nalpha, ns = mk->t_final + 1;
+  const PetscInt na = mk->nalpha, ns = mk->t_final + 1, npde = PetscMin(mk->t_final, 200) + 1;
   PetscMPIInt rank;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(mk->comm, &rank));
@@ -108,12 +116,14 @@ PetscErrorCode OdMarkovRunPDE(OdMarkov mk)
     for (PetscInt a = 0; a < na; a++) {
       OdMarkovPDEResult r;
       const PetscInt ia = i * na + a;
-      /* one output per SGD step: the escape curve at every n */
-      PetscCall(OdMarkovPDERun(mk->comm, OdLandscapeGetName(mk->landscape), mk->T[i], mk->alpha[a], mk->Wmin, mk->edge, mk->W0, mk->init_std, mk->pde_n, (PetscReal)mk->t_final, ns, &r));
-      for (PetscInt s = 0; s < ns; s++) mk->pde_esc[ia * ns + s] = r.escaped[s];
+      /* at most 201 output times (each one is a time the integrator must hit); the curves are
+         smooth in t and linearly interpolated to every step */
+      PetscCall(OdMarkovPDERun(mk->comm, OdLandscapeGetName(mk->landscape), mk->T[i], mk->alpha[a], mk->Wmin, mk->edge, mk->W0, mk->init_std, mk->pde_n, (PetscReal)mk->t_final, npde, &r));
+      for (PetscInt s = 0; s < ns; s++) mk->pde_esc[ia * ns + s] = AtStep(r.escaped, npde, mk->t_final, s);
       for (PetscInt k = 0; k < mk->nt; k++) {
         const PetscInt s = (PetscInt)mk->t_out[k];
-        mk->pde_mom[(ia * mk->nt + k) * 2] = r.mean[s], mk->pde_mom[(ia * mk->nt + k) * 2 + 1] = r.std[s];
+        mk->pde_mom[(ia * mk->nt + k) * 2] = AtStep(r.mean, npde, mk->t_final, s);
+        mk->pde_mom[(ia * mk->nt + k) * 2 + 1] = AtStep(r.std, npde, mk->t_final, s);
       }
       if (!rank)
         for (PetscInt c = 0; c < mk->pde_n; c++) mk->pde_P[ia * mk->pde_n + c] = r.P[c];

@@ -86,7 +86,7 @@ static PetscErrorCode WritePDE(OdMarkov mk, OdOutput o)
     for (PetscInt k = 0; k < nT * na * nt; k++) m[k] = mk->pde_mom[2 * k + c];
     PetscCall(OdOutputWriteReal(o, c ? "/markov/pde/std" : "/markov/pde/mean", 3, dm, m, INFO("W", c ? "PDE standard deviation of W over the surviving mass" : "PDE mean of W over the surviving mass")));
   }
-  PetscCall(OdOutputWriteReal(o, "/markov/pde/escaped", 3, de, mk->pde_esc, INFO("1", "PDE escaped mass at n = 0..t_final")));
+  PetscCall(OdOutputWriteReal(o, "/markov/pde/escaped", 3, de, mk->pde_esc, INFO("1", "PDE escaped mass at n = 0..t_final (solved at min(t_final, 200) + 1 even times, linearly interpolated)")));
   PetscCall(PetscFree2(W, m));
   PetscFunctionReturn(0);
 }
