@@ -39,3 +39,5 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 od_unit_test(markov)
 od_mpi_test(markov_ranks)
 od_script_test(markov_ranks)
+od_script_test(gallery)
+set_tests_properties(script_gallery PROPERTIES TIMEOUT 300)
