@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev petsc-dev
       check librandom123-dev zlib1g-dev hdf5-tools python3 python3-h5py python3-numpy
       python3-matplotlib python3-scipy dataset-fashion-mnist)
+pkgs+=(python3-pil)  # tools/optdyn-gallery: palette-compresses large figures (helper exact)
 if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
 missing=()
 for p in "${pkgs[@]}"; do
