@@ -61,9 +61,10 @@ def _escape_panel(ax, run, i):
     ax.plot(n[1:], ex[1:], "k-", lw=1.5, label="exact operator")
     if "markov/mc/escaped" in run:
         lo, hi = run["markov/mc/escaped_lo"][i], run["markov/mc/escaped_hi"][i]
-        ax.fill_between(n[1:], np.maximum(lo[1:], 1e-300), hi[1:], color="C0", alpha=0.3, lw=0, label="MC 99.9% Wilson band")
-        floor = hi[1:].min()
-        ax.axhline(floor, color="C0", lw=0.6, ls=":")
+        resolved = lo[1:] > 0
+        ax.fill_between(n[1:], np.where(resolved, lo[1:], np.nan), np.where(resolved, hi[1:], np.nan), color="C0", alpha=0.3, lw=0, label="MC 99.9% Wilson band")
+        # where no walker has escaped the band runs down to 0: only its upper end is informative
+        ax.plot(n[1:], np.where(resolved, np.nan, hi[1:]), color="C0", lw=0.8, ls=":", label="MC upper bound (no escapes yet)")
     if "markov/pde/escaped" in run:
         for a, al in enumerate(run["markov/pde/alpha"]):
             ax.plot(n[1:], run["markov/pde/escaped"][i, a, 1:], "--", lw=1, label=_alpha_label(al))
