@@ -35,3 +35,8 @@ od_script_test(cluster_restart)
 od_script_test(cluster_info)
 od_script_test(cluster_slurm slurm)
 set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 480 RUN_SERIAL TRUE)
+# perf (issue 15): run-time SIMD dispatch, the escape lane kernel, benchmark programs
+add_executable(bench_escape_kernel ${CMAKE_SOURCE_DIR}/tools/bench/escape_kernel_bench.c)
+target_link_libraries(bench_escape_kernel PRIVATE optdyn_lib)
+od_unit_test(simd)
+od_script_test(simd_levels)

@@ -9,9 +9,12 @@
  * right of W0); escape is absorbing. One simulation per T records every walker's
  * first-passage step and serves every step budget n.
  *
- * Randomness: the datapoint of walker w at step s of sweep point i is drawn from
- * Philox keyed (seed, OD_STREAM_ESCAPE) at counter (i, w, s/4, 0), word s mod 4, so a
- * result never depends on the rank count or the chunking.
+ * Randomness: the datapoint of walker w at step n of sweep point i is drawn from Philox keyed
+ * (seed, OD_STREAM_ESCAPE) at counter (i, w, n / B, 0): with J = 2^m datapoints a step uses
+ * s = 1, 2, 4 or 8 bits (the smallest power of two >= m) and a call serves B = 128/s steps (128
+ * for J = 2); other J use one 32-bit word per step (B = 4). A result is a pure function of
+ * (seed, point, walker): it never depends on the rank count, the chunking or the
+ * instruction-set level (simd.h).
  */
 #pragma once
 #include "optdyn/command.h"
@@ -19,6 +22,7 @@
 #include <petscviewer.h>
 #include "optdyn/landscape.h"
 #include "optdyn/rng.h"
+#include "optdyn/simd.h"
 
 typedef enum { OD_ESCAPE_MC = 0, OD_ESCAPE_EXACT = 1 } OdEscapeMethod;
 
@@ -46,6 +50,7 @@ typedef struct {
   OdLandscape landscape;
   PetscReal T, W0, edge;
   PetscInt max_steps; /**< the largest step budget */
+  OdSimdLevel simd;   /**< kernel build to use; 0 (OD_SIMD_AUTO) = the best this CPU runs. Result-neutral. */
 } OdEscapeProblem;
 
 /**
@@ -69,6 +74,7 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
  */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);
 
-/** The kernel's exp (table-driven, <= 2 ulp for x >= -700, 0 below): exposed for its unit test. */
+/** The kernel's exp (16-entry table and a degree-7 polynomial, <= 2 ulp for x >= -700, 0 below):
+ *  exposed for its unit test. */
 double OdEscapeKernelExp(double x);
 extern const OdCommand OdEscapeCommand; /* the `optdyn escape` command */

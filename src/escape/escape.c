@@ -16,6 +16,7 @@ struct _n_OdEscape {
   OdSweep sweep;
   OdOutput output;
   uint32_t seed;
+  OdSimdLevel simd; /* kernel build (result-neutral) */
   /* options */
   PetscReal T_min, T_max;
   PetscInt T_num;
@@ -82,6 +83,7 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscFunctionBegin;
   PetscCall(OdLandscapeSetFromOptions(e->landscape));
   PetscCall(OdOptionsSeed(e->comm, &e->seed));
+  PetscCall(OdSimdSetFromOptions(e->comm, &e->simd));
   PetscCall(OdOutputSetFromOptions(e->output, "escape.h5"));
   PetscCall(OdSweepSetFromOptions(e->sweep));
   PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (SPEC §2)", NULL);
@@ -170,7 +172,7 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
   PetscInt *steps;
   const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
   const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget, e->simd};
   PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(w1 - w0, &steps));
@@ -190,7 +192,7 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
 static PetscErrorCode UnitExact(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
 {
   OdEscape e = (OdEscape)ctx;
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget, e->simd};
   PetscFunctionBegin;
   (void)chunk;
   PetscCall(OdEscapeExact(&pb, e->exact_Wmin, e->exact_n, e->nbudgets, e->budgets, rec));
@@ -276,6 +278,7 @@ static PetscErrorCode WriteOutput(OdEscape e)
   PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
   PetscCall(OdOutputAttrString(out, "/escape", "method", method_names[e->method]));
+  PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(e->simd))); /* provenance (perf) */
   PetscCall(OdOutputAttrReal(out, "/escape", "W0", e->W0));
   PetscCall(OdOutputAttrReal(out, "/escape", "W_edge", e->edge));
   PetscCall(OdOutputAttrInt(out, "/escape", "walkers", e->method == OD_ESCAPE_MC ? e->walkers : 0));
