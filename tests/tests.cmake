@@ -40,3 +40,7 @@ add_executable(bench_escape_kernel ${CMAKE_SOURCE_DIR}/tools/bench/escape_kernel
 target_link_libraries(bench_escape_kernel PRIVATE optdyn_lib)
 od_unit_test(simd)
 od_script_test(simd_levels)
+add_executable(bench_hwlimits ${CMAKE_SOURCE_DIR}/tools/bench/hwlimits.c)
+target_compile_options(bench_hwlimits PRIVATE -O2 -march=native -ffp-contract=fast)
+od_script_test(bench_quick)
+set_tests_properties(script_bench_quick PROPERTIES TIMEOUT 300 LABELS "script;bench")
