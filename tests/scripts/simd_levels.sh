@@ -1,5 +1,5 @@
 #!/bin/bash
-# Full escape runs at every instruction-set level this CPU supports give bitwise identical
+# Full escape and op (Lorenz) runs at every instruction-set level this CPU supports give bitwise identical
 # datasets (the scalar reference against sse2, avx2, avx512), each file records its level in
 # the root attribute simd_level, and forcing a level the CPU lacks is a clear error.
 source "$(dirname "$0")/lib.sh"
@@ -32,4 +32,11 @@ print('simd_level recorded; auto =', a)
 "
 if "$OPTDYN" "${common[@]}" -simd avx9 -o bad.h5 >out.txt 2>&1; then fail "-simd avx9 accepted"; fi
 grep -q -- "-simd" out.txt || { cat out.txt; fail "bad -simd value: message does not name the option"; }
+# op's Lorenz landscape (lane kernel) at every available level equals the scalar engine
+lorenz=(op -op_system lorenz -op_s0_num 9 -op_s1_num 5 -op_t 1 -op_delta_check true -quiet)
+"$OPTDYN" "${lorenz[@]}" -simd scalar -o op_scalar.h5 >/dev/null
+for level in sse2 avx2 avx512; do
+  "$OPTDYN" "${lorenz[@]}" -simd "$level" -o "op_$level.h5" >/dev/null 2>&1 || continue
+  same_datasets op_scalar.h5 "op_$level.h5" || fail "op: $level differs from scalar"
+done
 echo "simd_levels: OK"

@@ -1,11 +1,13 @@
 /* Run-time SIMD dispatch: every instruction-set level this CPU runs gives the escape kernel's
-   plain scalar reference bit for bit (first-passage steps of every walker), for landscapes that
+   and op's Lorenz kernel's plain scalar reference bit for bit (first-passage steps of every walker), for landscapes that
    exercise every random-bit slot width and term count of the lane kernel; and the dispatch
    helpers are consistent. The highest level is compiled with the widest -m flags, so this also
    guards against compiler-fused multiply-adds (-ffp-contract=off) changing results. */
+#include <string.h>
 #include "od_check.h"
 #include "optdyn/escape.h"
 #include "optdyn/simd.h"
+#include "optdyn/op.h"
 
 START_TEST(test_dispatch_helpers)
 {
@@ -92,6 +94,31 @@ START_TEST(test_levels_slot_widths)
 }
 END_TEST
 
+START_TEST(test_levels_op_lorenz)
+{
+  /* op's Lorenz lane kernel at every level equals OdOpFinal point by point, bitwise: 5 points
+     (3 idle lanes), 3 perturbation sizes, A = {a} clamped for the first 40 of 150 steps, and
+     A = {a, c} clamped throughout. */
+  OdOpSystem sys;
+  ck_assert_int_eq(OdOpSystemCreate(PETSC_COMM_SELF, "lorenz", &sys), 0);
+  sys->dt = 0.01;
+  const PetscReal delta[3] = {1e-6, 1e-7, 1e-8};
+  PetscReal s0[5 * 3], w_ref[5 * 3], dx_ref[5 * 9], dy_ref[5 * 9], w[5 * 3], dx[5 * 9], dy[5 * 9];
+  for (int l = 0; l < 5; l++) s0[3 * l] = 1, s0[3 * l + 1] = -15 + 7.3 * l, s0[3 * l + 2] = 3 + 9.1 * l;
+  OdOpCausal causal[2] = {{1, {PETSC_TRUE, PETSC_FALSE, PETSC_FALSE}, 40}, {1, {PETSC_TRUE, PETSC_FALSE, PETSC_TRUE}, PETSC_MAX_INT}};
+  for (int c = 0; c < 2; c++) {
+    for (int l = 0; l < 5; l++) OdOpFinal(sys, &causal[c], s0 + 3 * l, 150, 3, delta, w_ref + 3 * l, dx_ref + 9 * l, dy_ref + 9 * l);
+    ck_assert(dy_ref[1] != 0 && dx_ref[1] != dy_ref[1]); /* a non-trivial measurement */
+    for (int lv = OD_SIMD_SCALAR; lv < OD_SIMD_NLEVELS; lv++) {
+      if (!OdSimdLevelAvailable((OdSimdLevel)lv)) continue;
+      OdOpFinalLanes(sys, &causal[c], (OdSimdLevel)lv, 5, s0, 150, 3, delta, w, dx, dy);
+      ck_assert_msg(!memcmp(w, w_ref, sizeof w) && !memcmp(dx, dx_ref, sizeof dx) && !memcmp(dy, dy_ref, sizeof dy), "op lanes differ at level %s (case %d)", OdSimdLevelName((OdSimdLevel)lv), c);
+    }
+  }
+  OdOpSystemDestroy(&sys);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("simd");
@@ -100,6 +127,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_dispatch_helpers);
   tcase_add_test(tc, test_levels_seed_landscape);
   tcase_add_test(tc, test_levels_slot_widths);
+  tcase_add_test(tc, test_levels_op_lorenz);
   suite_add_tcase(s, tc);
   return s;
 }
