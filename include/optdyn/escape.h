@@ -50,7 +50,6 @@ typedef struct {
   OdLandscape landscape;
   PetscReal T, W0, edge;
   PetscInt max_steps; /**< the largest step budget */
-  OdSimdLevel simd;   /**< kernel build to use; 0 (OD_SIMD_AUTO) = the best this CPU runs. Result-neutral. */
 } OdEscapeProblem;
 
 /**
@@ -59,6 +58,10 @@ typedef struct {
  * max_steps. Escaped walkers stop costing work.
  */
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
+
+/** OdEscapeFirstPassage with the kernel build chosen explicitly (simd.h; OD_SIMD_AUTO = the best
+ *  this CPU runs, which is what OdEscapeFirstPassage uses). Every level gives the same steps[]. */
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
 
 /**
  * Exact escape probability by the backward recursion q_n(W) = mean_j q_{n-1}(W - T g_j(W)),

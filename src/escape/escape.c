@@ -172,11 +172,11 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
   PetscInt *steps;
   const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
   const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget, e->simd};
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
   PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(w1 - w0, &steps));
-  OdEscapeFirstPassage(&pb, &rng, (uint32_t)point, w0, w1, steps);
+  OdEscapeFirstPassageSimd(&pb, e->simd, &rng, (uint32_t)point, w0, w1, steps);
   for (PetscInt i = 0; i < w1 - w0; i++) {
     *work += steps[i] ? steps[i] : e->max_budget;
     if (!steps[i]) continue;
@@ -192,7 +192,7 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
 static PetscErrorCode UnitExact(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
 {
   OdEscape e = (OdEscape)ctx;
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget, e->simd};
+  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
   PetscFunctionBegin;
   (void)chunk;
   PetscCall(OdEscapeExact(&pb, e->exact_Wmin, e->exact_n, e->nbudgets, e->budgets, rec));

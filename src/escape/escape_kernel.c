@@ -194,12 +194,18 @@ static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, Od
 
 /* ---------------- the entry point ---------------- */
 
-void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
 {
-  const OdSimdLevel level = OdSimdResolve(pb->simd);
   const PetscBool table = TableFits(pb->landscape);
   OdEscTable t;
+  level = OdSimdResolve(level);
+  memset(&t, 0, sizeof t);
   if (table) TableFill(pb->landscape, &t);
   if (table && level != OD_SIMD_SCALAR) FirstPassageLanes(pb, &t, AdvanceFor(level), rng, point, w_begin, w_end, steps);
   else FirstPassageReference(pb, &t, table, rng, point, w_begin, w_end, steps);
+}
+
+void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  OdEscapeFirstPassageSimd(pb, OD_SIMD_AUTO, rng, point, w_begin, w_end, steps);
 }

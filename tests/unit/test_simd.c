@@ -50,13 +50,12 @@ static PetscInt CompareLevels(OdLandscape ls, PetscReal T, PetscReal W0, PetscRe
 {
   const OdRng rng = OdRngCreate(77, OD_STREAM_ESCAPE);
   PetscInt *ref = malloc(sizeof(PetscInt) * n), *got = malloc(sizeof(PetscInt) * n), escaped = 0;
-  OdEscapeProblem pb = {ls, T, W0, edge, max_steps, OD_SIMD_SCALAR};
-  OdEscapeFirstPassage(&pb, &rng, 2, 5, 5 + n, ref);
+  const OdEscapeProblem pb = {ls, T, W0, edge, max_steps};
+  OdEscapeFirstPassageSimd(&pb, OD_SIMD_SCALAR, &rng, 2, 5, 5 + n, ref);
   for (PetscInt i = 0; i < n; i++) escaped += ref[i] > 0;
   for (int l = OD_SIMD_SSE2; l < OD_SIMD_NLEVELS; l++) {
     if (!OdSimdLevelAvailable((OdSimdLevel)l)) continue;
-    pb.simd = (OdSimdLevel)l;
-    OdEscapeFirstPassage(&pb, &rng, 2, 5, 5 + n, got);
+    OdEscapeFirstPassageSimd(&pb, (OdSimdLevel)l, &rng, 2, 5, 5 + n, got);
     for (PetscInt i = 0; i < n; i++) ck_assert_msg(got[i] == ref[i], "level %s, walker %d: %d steps, reference %d", OdSimdLevelName((OdSimdLevel)l), (int)(5 + i), (int)got[i], (int)ref[i]);
   }
   free(ref);

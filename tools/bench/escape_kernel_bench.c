@@ -9,12 +9,12 @@
 #include <time.h>
 #include "optdyn/escape.h"
 
-static double RunOnce(const OdEscapeProblem *pb, PetscInt n, PetscInt *steps, double *work)
+static double RunOnce(const OdEscapeProblem *pb, OdSimdLevel level, PetscInt n, PetscInt *steps, double *work)
 {
   const OdRng rng = OdRngCreate(1, OD_STREAM_ESCAPE);
   struct timespec a, b;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a); /* CPU time: the machine is shared */
-  OdEscapeFirstPassage(pb, &rng, 0, 0, n, steps);
+  OdEscapeFirstPassageSimd(pb, level, &rng, 0, 0, n, steps);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
   const double dt = (b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
   *work = 0;
@@ -37,9 +37,9 @@ int main(int argc, char **argv)
   for (int l = OD_SIMD_SCALAR; l < OD_SIMD_NLEVELS; l++) {
     if (!OdSimdLevelAvailable((OdSimdLevel)l)) continue;
     if (argc > 3 && strcmp(argv[3], OdSimdLevelName((OdSimdLevel)l))) continue;
-    const OdEscapeProblem pb = {ls, 0.015, W0, edge, 10000, (OdSimdLevel)l};
+    const OdEscapeProblem pb = {ls, 0.015, W0, edge, 10000};
     double best = 1e30, work = 0;
-    for (int r = 0; r < reps; r++) best = PetscMin(best, RunOnce(&pb, n, steps, &work));
+    for (int r = 0; r < reps; r++) best = PetscMin(best, RunOnce(&pb, (OdSimdLevel)l, n, steps, &work));
     printf("%s %d %.0f %.4f %.4e\n", OdSimdLevelName((OdSimdLevel)l), (int)n, work, best, work / best);
   }
   PetscCall(PetscFree(steps));
