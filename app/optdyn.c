@@ -8,6 +8,7 @@
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/command.h"
+#include "optdyn/help.h"
 #include "optdyn/version.h"
 
 /* Every command: one line here (its description lives in its module folder). */
@@ -15,7 +16,9 @@ static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdO
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"
-                            "       optdyn help [COMMAND]   options of a command, with defaults\n"
+                            "       optdyn help COMMAND     options of a command, with defaults and ranges\n"
+                            "       optdyn COMMAND -h       the same (also --help, -help)\n"
+                            "       optdyn COMMAND -petsc_help   PETSc's own help (solvers, logging, ...)\n"
                             "       optdyn --version\n";
 
 static void PrintUsage(FILE *f)
@@ -79,17 +82,27 @@ int main(int argc, char **argv)
     fprintf(stderr, "optdyn: too many arguments\n");
     return 2;
   }
-  /* PETSc sees the program name and the options, not the command word */
+  /* PETSc sees the program name and the options, not the command word; -h/--help/-help ask
+     for optdyn's help, -petsc_help for PETSc's own (its -help) */
+  PetscBool petsc_help = PETSC_FALSE;
   sub_argv[sub_argc++] = argv[0];
-  for (int i = help_mode ? 3 : 2; i < argc; i++) sub_argv[sub_argc++] = argv[i];
-  if (help_mode) sub_argv[sub_argc++] = (char *)"-help";
+  for (int i = help_mode ? 3 : 2; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-help")) help_mode = PETSC_TRUE;
+    else if (!strcmp(argv[i], "-petsc_help")) petsc_help = PETSC_TRUE;
+    else sub_argv[sub_argc++] = argv[i];
+  }
+  if (petsc_help) sub_argv[sub_argc++] = (char *)"-help";
   sub_argv[sub_argc] = NULL;
   char **pargv = sub_argv;
 
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
-  ierr = OdCommandExecute(cmd, PETSC_COMM_WORLD, &interrupted);
+  if (help_mode && !petsc_help) ierr = OdCommandHelp(cmd, PETSC_COMM_WORLD);
+  else {
+    ierr = OdCommandCheckOptions(cmd, PETSC_COMM_WORLD);
+    if (!ierr) ierr = OdCommandExecute(cmd, PETSC_COMM_WORLD, &interrupted);
+  }
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;

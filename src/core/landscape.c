@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "optdyn/landscape.h"
+#include "optdyn/options.h"
 
 struct _n_OdLandscape {
   MPI_Comm comm;
@@ -166,7 +167,7 @@ PetscErrorCode OdLandscapeSetFromOptions(OdLandscape ls)
   size_t len;
   PetscFunctionBegin;
   PetscOptionsBegin(ls->comm, NULL, "Loss landscape (SPEC §1)", NULL);
-  PetscCall(PetscOptionsString("-landscape", "seed | spread | linear | FILE.yaml", NULL, name, name, sizeof name, &set));
+  PetscCall(OdOptionsString(PetscOptionsObject, "-landscape", "Loss landscape: seed | spread | linear | FILE.yaml", name, sizeof name, &set));
   PetscOptionsEnd();
   PetscCall(PetscStrlen(name, &len));
   if (len > 5 && (!strcmp(name + len - 5, ".yaml") || !strcmp(name + len - 4, ".yml"))) PetscCall(OdLandscapeLoadYAML(ls, name));

@@ -3,8 +3,10 @@
 #include "optdyn/command.h"
 #include "optdyn/fp.h"
 #include "optdyn/fp2d.h"
+#include "optdyn/options.h"
 
 typedef struct {
+  MPI_Comm comm;
   PetscInt dim;
   OdFP fp1;
   OdFP2D fp2;
@@ -16,6 +18,7 @@ static PetscErrorCode FPCmdCreate(MPI_Comm comm, void **obj)
   PetscBool set;
   PetscFunctionBegin;
   PetscCall(PetscNew(&c));
+  c->comm = comm;
   c->dim = 1;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fp_dim", &c->dim, &set));
   PetscCheck(c->dim == 1 || c->dim == 2, comm, PETSC_ERR_USER_INPUT, "option -fp_dim = %" PetscInt_FMT " is not allowed: must be 1 or 2", c->dim);
@@ -28,7 +31,14 @@ static PetscErrorCode FPCmdCreate(MPI_Comm comm, void **obj)
 static PetscErrorCode FPCmdSetFromOptions(void *obj)
 {
   FPCommand *c = obj;
-  return c->dim == 1 ? OdFPSetFromOptions(c->fp1) : OdFP2DSetFromOptions(c->fp2);
+  PetscInt dim = 1;
+  PetscFunctionBegin;
+  /* -fp_dim was read at creation; registered here so that help lists it */
+  PetscOptionsBegin(c->comm, "fp_", "Fokker-Planck solver", NULL);
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-dim", "Dimension: 1 (W on a landscape) or 2 (x, y); 'optdyn help fp -fp_dim 2' lists the 2-D options", OD_RANGE_CLOSED(1, 2), &dim, NULL));
+  PetscOptionsEnd();
+  PetscCall(c->dim == 1 ? OdFPSetFromOptions(c->fp1) : OdFP2DSetFromOptions(c->fp2));
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode FPCmdSetUp(void *obj)
