@@ -49,6 +49,25 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   return n;
 }
 
+/* After a stop signal: the run wrote a checkpoint instead of its output; say how to go on. */
+static void PrintResumeHint(const OdCommand *cmd, int argc, char **argv, int first)
+{
+  PetscMPIInt rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (rank) return;
+  fprintf(stderr, "optdyn %s: interrupted; the checkpoint holds the work done so far and no output file was written.\n"
+                  "Resume (same options, any number of ranks) with:\n  optdyn %s", cmd->name, cmd->name);
+  for (int i = first; i < argc; i++) {
+    if (!strcmp(argv[i], "-restart")) {
+      if (i + 1 < argc && argv[i + 1][0] != '-') i++; /* its value */
+      continue;
+    }
+    fprintf(stderr, strpbrk(argv[i], " \t'\"$") ? " '%s'" : " %s", argv[i]);
+  }
+  fprintf(stderr, " -restart\n");
+  fflush(stderr);
+}
+
 int main(int argc, char **argv)
 {
   const OdCommand *cmd;
@@ -102,6 +121,7 @@ int main(int argc, char **argv)
   else {
     ierr = OdCommandCheckOptions(cmd, PETSC_COMM_WORLD);
     if (!ierr) ierr = OdCommandExecute(cmd, PETSC_COMM_WORLD, &interrupted);
+    if (!ierr && interrupted) PrintResumeHint(cmd, argc, argv, 2);
   }
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();

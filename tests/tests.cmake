@@ -37,3 +37,6 @@ od_script_test(cluster_slurm slurm)
 set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 480 RUN_SERIAL TRUE)
 # user experience (issue 12, helper ux): help, did-you-mean, progress, figures
 od_script_test(help)
+od_unit_test(progress)
+od_script_test(progress_interrupt)
+set_tests_properties(script_progress_interrupt PROPERTIES SKIP_RETURN_CODE 77)

@@ -30,7 +30,7 @@ PetscErrorCode OdCommandExecute(const OdCommand *cmd, MPI_Comm comm, PetscBool *
     PetscCall(OdOptionsCheckUnused(comm));
     PetscCall(cmd->set_up(obj));
     PetscCall(cmd->run(obj, interrupted));
-    PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm)));
+    if (!*interrupted) PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm))); /* nothing to show yet */
   }
   PetscCall(cmd->destroy(&obj));
   PetscFunctionReturn(0);

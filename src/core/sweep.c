@@ -26,6 +26,8 @@ struct _n_OdSweep {
   PetscReal ckpt_interval;
   char ckpt_path[PETSC_MAX_PATH_LEN];
   char label[64];
+  char units[32];         /* progress unit of the command (helper ux) */
+  double units_per_point; /* ... and how many a point is */
 };
 
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep)
@@ -102,6 +104,14 @@ PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label)
 {
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(sweep->label, label, sizeof sweep->label));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdSweepSetProgressUnits(OdSweep sweep, const char *units, double units_per_point)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(sweep->units, units, sizeof sweep->units));
+  sweep->units_per_point = units_per_point;
   PetscFunctionReturn(0);
 }
 
@@ -287,6 +297,7 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
   if (found) PetscCall(PetscPrintf(sweep->comm, "[%s] restarting from %s: %" PetscInt_FMT " of %" PetscInt_FMT " units already done\n", sweep->label, sweep->ckpt_path, nunits - ntodo, nunits));
 
   OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - ntodo), sweep->quiet);
+  if (sweep->units[0]) OdProgressSetUnits(&progress, sweep->units, sweep->units_per_point / sweep->nchunks);
   double last_ckpt = MPI_Wtime();
   *interrupted = PETSC_FALSE;
   for (PetscInt pos = 0, finished = 0; pos < ntodo; pos = finished) {
@@ -316,7 +327,11 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
     }
     if (global[1] < OD_SWEEP_ROUND_TARGET && batch < OD_SWEEP_MAX_BATCH) batch *= 2;
   }
-  PetscCall(OdProgressFinish(&progress));
+  if (*interrupted) {
+    PetscInt completed = 0;
+    for (PetscInt u = 0; u < nunits; u++) completed += done[u];
+    PetscCall(OdProgressInterrupted(&progress, (double)completed));
+  } else PetscCall(OdProgressFinish(&progress));
   if (!*interrupted) {
     /* each point's record is the sum of its chunks in chunk order: rank-count independent */
     PetscCall(PetscArrayzero(records, sweep->count * rl));

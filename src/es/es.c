@@ -1004,6 +1004,7 @@ static PetscErrorCode RunVariance(OdEs e)
   for (PetscInt j = 1; j < d; j++) rest += e->v_grad[j] * e->v_grad[j];
   const PetscReal g0 = e->v_grad[0];
   OdProgressStart(&progress, e->comm, "es variance", (double)(ns * nN), 0, e->quiet);
+  OdProgressSetUnits(&progress, "(sigma, N) settings", 1);
   for (PetscInt is = 0; is < ns; is++)
     for (PetscInt iN = 0; iN < nN; iN++) {
       const PetscInt N = e->var_pop[iN], idx = is * nN + iN;
@@ -1099,6 +1100,7 @@ PetscErrorCode OdEsRun(OdEs e, PetscBool *interrupted)
   }
   const long long total = (long long)e->Q * e->G;
   OdProgressStart(&progress, e->comm, "es", (double)total, (double)e->q * e->G + e->gen, e->quiet);
+  OdProgressSetUnits(&progress, "generations", 1);
   double last_ckpt = MPI_Wtime();
   while (e->q < e->Q) {
     if (e->gen == 0) InitReplicate(e, e->q);
@@ -1119,7 +1121,7 @@ PetscErrorCode OdEsRun(OdEs e, PetscBool *interrupted)
         last_ckpt = now;
       }
       if (stop && done < total) {
-        PetscCall(OdProgressFinish(&progress));
+        PetscCall(OdProgressInterrupted(&progress, (double)done));
         PetscCall(PetscPrintf(e->comm, "[es] stop signal received: checkpoint written to %s after %lld of %lld generations; continue with -restart\n", e->ckpt_path, done, total));
         *interrupted = PETSC_TRUE;
         PetscFunctionReturn(0);

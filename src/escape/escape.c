@@ -170,6 +170,9 @@ PetscErrorCode OdEscapeSetUp(OdEscape e)
     PetscCall(OdSweepSetCheckpointPath(e->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(e->sweep, "escape"));
+  /* progress in walker-steps: every walker counted with its full budget (escapes end early) */
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetProgressUnits(e->sweep, "walker-steps", (double)e->walkers * e->max_budget));
+  else PetscCall(OdSweepSetProgressUnits(e->sweep, "grid-point-steps", (double)e->exact_n * e->max_budget));
   PetscCall(OdSweepSetUp(e->sweep));
   PetscCall(OdSweepGetSlice(e->sweep, &e->first, &e->count, &e->K, &e->N));
   PetscCall(PetscCalloc1(e->count * e->reclen, &e->record));

@@ -785,6 +785,7 @@ PetscErrorCode OdFPRun(OdFP fp)
   PetscCall(VecMin(fp->P, NULL, &fp->P_min));
   PetscCall(Record(fp, 0));
   OdProgressStart(&prog, fp->comm, "fp", fp->t_final, 0, fp->quiet);
+  OdProgressSetUnits(&prog, "cell-steps", (double)fp->n); /* progress counts simulated SGD steps */
   t0 = MPI_Wtime();
   PetscCall(TSMonitor(fp->ts, 0, 0, fp->P));
   for (PetscInt k = 1; k < fp->nt; k++) {

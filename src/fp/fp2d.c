@@ -550,6 +550,7 @@ PetscErrorCode OdFP2DRun(OdFP2D fp)
   PetscCall(VecMin(fp->P, NULL, &fp->P_min));
   PetscCall(Record(fp, 0));
   OdProgressStart(&prog, fp->comm, "fp2d", fp->t_final, 0, fp->quiet);
+  OdProgressSetUnits(&prog, "cell-steps", (double)fp->nx * fp->ny); /* progress counts simulated SGD steps */
   t0 = MPI_Wtime();
   for (PetscInt k = 1; k < fp->nt; k++) {
     PetscCall(Advance(fp, fp->t[k]));

@@ -294,6 +294,7 @@ static PetscErrorCode SetUpContinuous(OdOp o)
     PetscCall(OdSweepSetCheckpointPath(o->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(o->sweep, "op"));
+  PetscCall(OdSweepSetProgressUnits(o->sweep, "points", 1));
   PetscCall(OdSweepSetUp(o->sweep));
   PetscCall(OdSweepGetSlice(o->sweep, &o->first, &o->count, &o->K, &o->N));
   PetscCall(PetscCalloc1(PetscMax(o->count, 1) * RECLEN, &o->record));
