@@ -39,4 +39,6 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 od_script_test(help)
 od_unit_test(progress)
 od_script_test(progress_interrupt)
+od_script_test(figures)
+set_tests_properties(script_figures PROPERTIES TIMEOUT 600)
 set_tests_properties(script_progress_interrupt PROPERTIES SKIP_RETURN_CODE 77)

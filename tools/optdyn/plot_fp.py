@@ -56,6 +56,8 @@ def _plot_2d(run, outdir, plt):
     axes[0].plot(t, mean[:, 1], label="mean y")
     for a, lab in enumerate(("cov xx", "cov xy", "cov yy")):
         axes[1].plot(t, cov[:, a], label=lab)
+    axes[0].set_ylabel("mean of (x, y)")
+    axes[1].set_ylabel("covariance of (x, y)")
     for ax in axes:
         ax.set_xlabel("t (steps)")
         ax.grid(alpha=0.3)
