@@ -116,17 +116,15 @@ def plot(run, outdir, plt):
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         peaks = np.array([P[k].max() for k in idx])
         # a concentrating density (GD, point start) makes a spike many orders above the rest:
-        # the linear panel is scaled to the typical snapshot (taller peaks are clipped and
+        # the linear panel is scaled to the initial density (taller peaks are clipped and
         # labelled), the log panel spans from 1e-10 of that scale up to the tallest peak
-        typical = max(np.median(peaks), peaks[0], 1e-300)
+        typical = peaks[0] if peaks[0] > 0 else max(np.median(peaks), 1e-300)
         for k in idx:
             line, = axes[0].plot(W, P[k], lw=1.4 if k == idx[0] else 1, label=f"t = {t[k]:g}" + (" (initial)" if k == idx[0] else ""))
             axes[1].semilogy(W, np.where(P[k] > 0, P[k], np.nan), lw=1, color=line.get_color())
-            if P[k].max() > 1.5 * typical:
-                j = int(np.argmax(P[k]))
-                axes[0].annotate(f"peak {P[k].max():.3g}", (W[j], 1.45 * typical), fontsize=7, color=line.get_color(), ha="center",
-                                 xytext=(0, -10), textcoords="offset points", arrowprops=dict(arrowstyle="->", color=line.get_color()))
         axes[0].set_ylim(0, 1.5 * typical)
+        if peaks.max() > 1.5 * typical:  # one note for the clipped peaks (they sit at the same place)
+            axes[0].text(0.02, 0.97, f"clipped: peaks up to {peaks.max():.3g} (see the log panel)", transform=axes[0].transAxes, fontsize=8, va="top")
         axes[0].set_ylabel("P(W, t)" + (" (clipped)" if peaks.max() > 1.5 * typical else ""))
         axes[1].set_ylabel("P(W, t) (log)")
         axes[1].set_ylim(typical * 1e-10, 2 * peaks.max())
