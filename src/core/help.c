@@ -44,7 +44,18 @@ PetscErrorCode OdCommandCheckOptions(const OdCommand *cmd, MPI_Comm comm)
   PetscFunctionBegin;
   PetscCall(PetscOptionsHasName(NULL, NULL, "-summarize", &summarize));
   if (summarize) PetscFunctionReturn(0); /* the driver checks that path itself */
-  PetscCall(DescribePass(cmd, comm, PETSC_FALSE));
+  /* The pass runs on PETSC_COMM_SELF: the options database is per process anyway, and the
+     objects of the real run are then the only ones ever created on comm (a second set of
+     parallel solver objects created and destroyed first made fp's first scatter hang at 4
+     ranks). A bad value fails the pass silently here; the real run reports it, once. */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  const PetscErrorCode failed = DescribePass(cmd, PETSC_COMM_SELF, PETSC_FALSE);
+  PetscCall(PetscPopErrorHandler());
+  if (failed) {
+    (void)PetscOptionsClearValue(NULL, OD_DESCRIBE_FLAG);
+    PetscCall(ClearRecords());
+    PetscFunctionReturn(0);
+  }
   PetscCall(OdOptionsCheckUnused(comm));
   PetscCall(ClearRecords());
   PetscFunctionReturn(0);
