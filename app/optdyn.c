@@ -11,6 +11,7 @@
 #include "optdyn/knowledge.h"
 #include "optdyn/nnobj.h"
 #include "optdyn/command.h"
+#include "optdyn/help.h"
 #include "optdyn/runctl.h"
 #include "optdyn/version.h"
 #include "optdyn/yamlcheck.h"
@@ -20,7 +21,9 @@ static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdO
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"
-                            "       optdyn help [COMMAND]   options of a command, with defaults\n"
+                            "       optdyn help COMMAND     options of a command, with defaults and ranges\n"
+                            "       optdyn COMMAND -h       the same (also --help, -help)\n"
+                            "       optdyn COMMAND -petsc_help   PETSc's own help (solvers, logging, ...)\n"
                             "       optdyn --version\n";
 
 static void PrintUsage(FILE *f)
@@ -50,6 +53,25 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   else fprintf(stderr, "optdyn: error %d in %s() at %s:%d: %s\n", (int)n, func, file, line, mess ? mess : "");
   fflush(stderr);
   return n;
+}
+
+/* After a stop signal: the run wrote a checkpoint instead of its output; say how to go on. */
+static void PrintResumeHint(const OdCommand *cmd, int argc, char **argv, int first)
+{
+  PetscMPIInt rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (rank) return;
+  fprintf(stderr, "optdyn %s: interrupted; the checkpoint holds the work done so far and no output file was written.\n"
+                  "Resume (same options, any number of ranks) with:\n  optdyn %s", cmd->name, cmd->name);
+  for (int i = first; i < argc; i++) {
+    if (!strcmp(argv[i], "-restart")) {
+      if (i + 1 < argc && argv[i + 1][0] != '-') i++; /* its value */
+      continue;
+    }
+    fprintf(stderr, strpbrk(argv[i], " \t'\"$") ? " '%s'" : " %s", argv[i]);
+  }
+  fprintf(stderr, " -restart\n");
+  fflush(stderr);
 }
 
 int main(int argc, char **argv)
@@ -85,10 +107,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "optdyn: too many arguments\n");
     return 2;
   }
-  /* PETSc sees the program name and the options, not the command word */
+  /* PETSc sees the program name and the options, not the command word; -h/--help/-help ask
+     for optdyn's help, -petsc_help for PETSc's own (its -help) */
+  PetscBool petsc_help = PETSC_FALSE;
   sub_argv[sub_argc++] = argv[0];
-  for (int i = help_mode ? 3 : 2; i < argc; i++) sub_argv[sub_argc++] = argv[i];
-  if (help_mode) sub_argv[sub_argc++] = (char *)"-help";
+  for (int i = help_mode ? 3 : 2; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-help")) help_mode = PETSC_TRUE;
+    else if (!strcmp(argv[i], "-petsc_help")) petsc_help = PETSC_TRUE;
+    else sub_argv[sub_argc++] = argv[i];
+  }
+  if (petsc_help) sub_argv[sub_argc++] = (char *)"-help";
   sub_argv[sub_argc] = NULL;
   char **pargv = sub_argv;
 
@@ -102,7 +130,14 @@ int main(int argc, char **argv)
     /* start-up plugins: modules that add objectives to a command (es does not depend on them) */
     static const OdCommandPlugin es_plugins[] = {OdNNRegisterEsObjectives};
     const PetscBool is_es = cmd == &OdEsCommand;
-    ierr = OdCommandExecute(cmd, is_es ? es_plugins : NULL, is_es ? 1 : 0, PETSC_COMM_WORLD, &interrupted);
+    const OdCommandPlugin *plugins = is_es ? es_plugins : NULL;
+    const PetscInt nplugins = is_es ? 1 : 0;
+    if (help_mode && !petsc_help) ierr = OdCommandHelp(cmd, plugins, nplugins, PETSC_COMM_WORLD);
+    else {
+      ierr = OdCommandCheckOptions(cmd, plugins, nplugins, PETSC_COMM_WORLD);
+      if (!ierr) ierr = OdCommandExecute(cmd, plugins, nplugins, PETSC_COMM_WORLD, &interrupted);
+      if (!ierr && interrupted) PrintResumeHint(cmd, argc, argv, 2);
+    }
   }
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();

@@ -47,7 +47,7 @@ static PetscErrorCode SetUpAndRun(const OdCommand *cmd, void *obj, MPI_Comm comm
     PetscFunctionReturn(0);
   }
   PetscCall(cmd->run(obj, interrupted));
-  PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm)));
+  if (!*interrupted) PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm))); /* nothing to show yet */
   PetscFunctionReturn(0);
 }
 

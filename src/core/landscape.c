@@ -6,6 +6,7 @@
 
 /* The keys a landscape file may contain (anything else is a typo and an error). */
 static const char *const landscape_schema[] = {"landscape.family", "landscape.datapoints", "landscape.point_*", "landscape.u", "landscape.v", NULL};
+#include "optdyn/options.h"
 
 struct _n_OdLandscape {
   MPI_Comm comm;
@@ -182,7 +183,7 @@ PetscErrorCode OdLandscapeSetFromOptions(OdLandscape ls)
   size_t len;
   PetscFunctionBegin;
   PetscOptionsBegin(ls->comm, NULL, "Loss landscape (docs/models.md §1)", NULL);
-  PetscCall(PetscOptionsString("-landscape", "seed | spread | linear | FILE.yaml", NULL, name, name, sizeof name, &set));
+  PetscCall(OdOptionsString(PetscOptionsObject, "-landscape", "Loss landscape: seed | spread | linear | FILE.yaml", name, sizeof name, &set));
   PetscOptionsEnd();
   PetscCall(PetscStrlen(name, &len));
   if (len > 5 && (!strcmp(name + len - 5, ".yaml") || !strcmp(name + len - 4, ".yml"))) PetscCall(OdLandscapeLoadYAML(ls, name));

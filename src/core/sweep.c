@@ -19,6 +19,8 @@ struct _n_OdSweep {
   char label[64];
   char inputs[OD_SWEEP_MAX_INPUTS][PETSC_MAX_PATH_LEN]; /* files the result depends on */
   PetscInt ninputs;
+  char units[32];         /* progress unit of the command (helper ux) */
+  double units_per_point; /* ... and how many a point is */
 };
 
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep)
@@ -109,6 +111,14 @@ PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label)
 {
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(sweep->label, label, sizeof sweep->label));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdSweepSetProgressUnits(OdSweep sweep, const char *units, double units_per_point)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(sweep->units, units, sizeof sweep->units));
+  sweep->units_per_point = units_per_point;
   PetscFunctionReturn(0);
 }
 
@@ -288,6 +298,7 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
   for (PetscInt u = 0; u < nunits; u++)
     if (!done[u]) rs.todo[rs.ntodo++] = u;
   OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - rs.ntodo), sweep->quiet);
+  if (sweep->units[0]) OdProgressSetUnits(&progress, sweep->units, sweep->units_per_point / sweep->nchunks);
   rs.last_ckpt = MPI_Wtime();
   *interrupted = PETSC_FALSE;
   for (PetscInt pos = 0; pos < rs.ntodo && !*interrupted;) {
@@ -295,7 +306,11 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
     PetscCall(OdProgressUpdate(&progress, (double)(nunits - rs.ntodo + pos)));
     if (*interrupted) PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - rs.ntodo + pos, nunits));
   }
-  PetscCall(OdProgressFinish(&progress));
+  if (*interrupted) {
+    PetscInt completed = 0;
+    for (PetscInt u = 0; u < nunits; u++) completed += done[u];
+    PetscCall(OdProgressInterrupted(&progress, (double)completed));
+  } else PetscCall(OdProgressFinish(&progress));
   if (!*interrupted) PetscCall(SumChunks(sweep, rec, records));
   PetscCall(OdCheckpointDestroy(&ck));
   PetscCall(PetscFree2(done, rec));

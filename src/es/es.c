@@ -309,6 +309,7 @@ static PetscErrorCode RunLoop(OdEs e, PetscBool *interrupted)
   OdProgress progress;
   PetscFunctionBegin;
   OdProgressStart(&progress, e->comm, "es", (double)total, (double)e->q * e->G + e->gen, e->quiet);
+  OdProgressSetUnits(&progress, "generations", 1);
   double last_ckpt = MPI_Wtime();
   while (e->q < e->Q && !*interrupted) {
     if (e->gen == 0) InitReplicate(e, e->q);
@@ -323,7 +324,8 @@ static PetscErrorCode RunLoop(OdEs e, PetscBool *interrupted)
     PetscCall(CheckPoint(e, done, total, &last_ckpt, interrupted));
     if (!*interrupted) PetscCall(OdProgressUpdate(&progress, (double)done));
   }
-  PetscCall(OdProgressFinish(&progress));
+  if (*interrupted) PetscCall(OdProgressInterrupted(&progress, (double)((long long)e->q * e->G + e->gen)));
+  else PetscCall(OdProgressFinish(&progress));
   PetscFunctionReturn(0);
 }
 

@@ -132,7 +132,9 @@ static PetscErrorCode FiniteOptions(OdOp o, PetscOptionItems *PetscOptionsObject
   char buf[LIST_LEN];
   PetscBool set;
   const char *opt;
+  PetscBool help; /* help lists these options without requiring them */
   PetscFunctionBegin;
+  PetscCall(OdOptionsHelpRequested(&help));
   PetscCall(PetscStrncpy(o->a_name, "A", sizeof o->a_name));
   PetscCall(PetscStrncpy(o->b_name, "B", sizeof o->b_name));
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_a_name", "Name of part A", o->a_name, sizeof o->a_name, NULL));
@@ -142,19 +144,19 @@ static PetscErrorCode FiniteOptions(OdOp o, PetscOptionItems *PetscOptionsObject
   buf[0] = 0;
   opt = "-op_finite_a_states";
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_a_states", "States of A (comma list of names; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of A's states", opt);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of A's states", opt);
   if (set) PetscCall(OdOpFiniteParseStates(o->comm, opt, buf, &o->nA, o->names_a));
   buf[0] = 0;
   opt = "-op_finite_b_states";
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_b_states", "States of B (comma list of names; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of B's states", opt);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of B's states", opt);
   if (set) PetscCall(OdOpFiniteParseStates(o->comm, opt, buf, &o->nB, o->names_b));
 
   const PetscInt n = o->nA * o->nB;
   PetscCall(PetscMalloc4(PetscMax(n, 1), &o->next, PetscMax(n, 1), &o->p, PetscMax(o->nA, 1), &o->pa, PetscMax(o->nB, 1), &o->pb));
   buf[0] = 0;
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_table", "Dynamics: nA*nB entries a'/b' for (a, b) in a-major order (names or 0-based indices; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option -op_finite_table is required with -op_system finite: %" PetscInt_FMT " entries a'/b'", n);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option -op_finite_table is required with -op_system finite: %" PetscInt_FMT " entries a'/b'", n);
   if (set) PetscCall(OdOpFiniteParseTable(o->comm, "-op_finite_table", buf, o->nA, (const char(*)[OD_OP_FINITE_NAME_LEN])o->names_a, o->nB, (const char(*)[OD_OP_FINITE_NAME_LEN])o->names_b, o->next));
   buf[0] = 0;
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_p", "Joint distribution P_t(a, b), nA*nB entries in a-major order (reals or fractions p/q); optional", buf, sizeof buf, &o->p_set));
@@ -298,6 +300,7 @@ static PetscErrorCode SetUpContinuous(OdOp o)
     PetscCall(OdSweepSetCheckpointPath(o->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(o->sweep, "op"));
+  PetscCall(OdSweepSetProgressUnits(o->sweep, "points", 1));
   PetscCall(OdSweepSetUp(o->sweep));
   PetscCall(OdSweepGetSlice(o->sweep, &o->first, &o->count, &o->K, &o->N));
   PetscCall(PetscCalloc1(PetscMax(o->count, 1) * RECLEN, &o->record));
