@@ -2,6 +2,7 @@
 (pixel variance), every visible axes labelled, every map with a colour bar, names derived
 from the input file. Usage: figures.py OPTDYN SOURCE_DIR WORK_DIR"""
 import glob
+import importlib
 import json
 import os
 import subprocess
@@ -10,7 +11,6 @@ import sys
 import yaml
 
 exe, src, work = sys.argv[1:4]
-sys.path.insert(0, os.path.join(src, "tools"))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
@@ -18,15 +18,10 @@ import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import importlib.machinery  # noqa: E402
-import importlib.util  # noqa: E402
+import optdyn  # noqa: E402  (the checkout's package: figures.sh sets PYTHONPATH)
+from optdyn import cli_plot as oplot  # noqa: E402
 
-loader = importlib.machinery.SourceFileLoader("optdyn_plot", os.path.join(src, "tools", "optdyn-plot"))
-spec = importlib.util.spec_from_loader("optdyn_plot", loader)
-oplot = importlib.util.module_from_spec(spec)
-loader.exec_module(oplot)
 oplot.enable_describe()
-import optdyn  # noqa: E402
 
 
 def shrink(cmd, cfg):

@@ -4,7 +4,7 @@
 # their rule, and escape's computed values agree with what a run uses; misspelled options and
 # enumeration values get a "did you mean" suggestion.
 source "$(dirname "$0")/lib.sh"
-common='^-(landscape|o|seed|quiet|restart|sweep_slice|sweep_checkpoint_interval)$'
+common='^-(landscape|o|seed|quiet|restart|sweep_slice|sweep_checkpoint_interval|simd)$'
 # every command the driver lists
 commands=$("$OPTDYN" help | awk '/^commands:/ {on = 1; next} on && NF {print $1}')
 [ -n "$commands" ] || fail "optdyn help lists no commands"
