@@ -859,8 +859,13 @@ PetscErrorCode OdOutputExists(OdOutput out, const char *obj, const char *attr, P
 {
   htri_t e;
   PetscFunctionBegin;
-  e = strcmp(obj, "/") ? H5Lexists(out->file, obj, H5P_DEFAULT) : 1;
-  if (e > 0 && attr) e = H5Aexists_by_name(out->file, obj, attr, H5P_DEFAULT);
+  /* a missing intermediate group is an error inside HDF5: keep its stack off the terminal */
+  H5E_BEGIN_TRY
+  {
+    e = strcmp(obj, "/") ? H5Lexists(out->file, obj, H5P_DEFAULT) : 1;
+    if (e > 0 && attr) e = H5Aexists_by_name(out->file, obj, attr, H5P_DEFAULT);
+  }
+  H5E_END_TRY;
   *exists = e > 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
