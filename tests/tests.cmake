@@ -72,3 +72,12 @@ set_source_files_properties(${CMAKE_SOURCE_DIR}/tools/bench/knowledge_sgd.c PROP
 od_script_test(output_integrity)
 od_script_test(provenance_revision)
 set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)
+# perf (issue 15): run-time SIMD dispatch, the escape lane kernel, benchmark programs
+add_executable(bench_escape_kernel ${CMAKE_SOURCE_DIR}/tools/bench/escape_kernel_bench.c)
+target_link_libraries(bench_escape_kernel PRIVATE optdyn_lib)
+od_unit_test(simd)
+od_script_test(simd_levels)
+add_executable(bench_hwlimits ${CMAKE_SOURCE_DIR}/tools/bench/hwlimits.c)
+target_compile_options(bench_hwlimits PRIVATE -O2 -march=native -ffp-contract=fast)
+od_script_test(bench_quick)
+set_tests_properties(script_bench_quick PROPERTIES TIMEOUT 300 LABELS "script;bench")

@@ -19,6 +19,7 @@
  * the initial mutual information H(P_A ⊗ P_B) − H(P).
  */
 #pragma once
+#include "optdyn/simd.h"
 #include "optdyn/command.h"
 #include <petscsys.h>
 #include <petscviewer.h>
@@ -59,6 +60,14 @@ void OdOpTrajectories(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[],
  * wend[i], dx[j nv + i] = x_i − w_i and dy[j nv + i] = y_i − w_i for delta[j]. ndelta <= 4.
  */
 void OdOpFinal(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[], PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], PetscReal wend[], PetscReal dx[], PetscReal dy[]);
+
+/**
+ * OdOpFinal for nlanes <= 8 sweep points at once: point l starts from s0[l nv + i] and gets
+ * wend[l nv + i], dx[(l ndelta + j) nv + i], dy[...]. Lorenz with RK4 runs on a lane kernel
+ * built for the given instruction-set level (simd.h); other systems, and the scalar level, call
+ * OdOpFinal per point. Every point's result equals OdOpFinal's bit for bit.
+ */
+void OdOpFinalLanes(OdOpSystem sys, const OdOpCausal *c, OdSimdLevel level, PetscInt nlanes, const PetscReal s0[], PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], PetscReal wend[], PetscReal dx[], PetscReal dy[]);
 
 /** Comp = dx / dy (NaN when dy == 0). */
 PetscReal OdOpComp(PetscReal dx, PetscReal dy);
