@@ -106,7 +106,12 @@ ALWAYS vd MinusTwoLog(vu w)
   const vu bits = (vu)u;
   vi e = (vi)(bits >> 52) - 1023;
   vd m = (vd)((bits & SplatU(UINT64_C(0x000FFFFFFFFFFFFF))) | SplatU(OD_ES_ONE_BITS));
-  const vi big = (vi)(m > Splat(OD_ES_SQRT2));
+  /* m > sqrt 2 on the bit patterns (both positive): an integer compare, which AVX2 has for
+     64-bit lanes (a double compare into 64-bit masks is split into scalar code by GCC) */
+  const double sqrt2 = OD_ES_SQRT2;
+  int64_t sqrt2_bits;
+  memcpy(&sqrt2_bits, &sqrt2, sizeof sqrt2_bits);
+  const vi big = (vi)m > (vi){sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits};
   m = Select(big, m * Splat(0.5), m);
   e = e - big;
   const vd ed = (vd)(e + OD_ES_SHIFTER_BITS) - Splat(OD_ES_SHIFTER);
@@ -203,7 +208,8 @@ ALWAYS vd SphereTerm(vd w, vd c) { return (w - c) * (w - c); }
 ALWAYS vd Cos2Pi(vd w)
 {
   const vd n = (w + Splat(OD_ES_SHIFTER)) - Splat(OD_ES_SHIFTER);
-  const vi huge = (w >= Splat(OD_ES_2_52)) | (w <= Splat(-OD_ES_2_52));
+  const vi absbits = (vi)w & (vi)SplatU(UINT64_C(0x7FFFFFFFFFFFFFFF)), two52 = (vi)SplatU(UINT64_C(0x4330000000000000));
+  const vi huge = absbits >= two52; /* |w| >= 2^52 (NaN too: then r = 0, harmless) */
   const vd r = Select(huge, Splat(0.0), w - n);
   const vd qs = Splat(4.0) * r + Splat(OD_ES_SHIFTER);
   const vd q = qs - Splat(OD_ES_SHIFTER);

@@ -14,7 +14,10 @@ static double Combine(const double acc[8]) { return ((acc[0] + acc[1]) + (acc[2]
 double OdEsCos2Pi(double w)
 {
   const double n = (w + OD_ES_SHIFTER) - OD_ES_SHIFTER;
-  const double r = (w >= OD_ES_2_52 || w <= -OD_ES_2_52) ? 0.0 : w - n; /* beyond 2^52 w is an integer */
+  uint64_t wb;
+  memcpy(&wb, &w, sizeof wb);
+  /* |w| >= 2^52 (an integer, or inf/NaN) by the bits, as the lane kernel tests it */
+  const double r = (wb & UINT64_C(0x7FFFFFFFFFFFFFFF)) >= UINT64_C(0x4330000000000000) ? 0.0 : w - n;
   const double qs = 4.0 * r + OD_ES_SHIFTER, q = qs - OD_ES_SHIFTER;
   const double x = OD_ES_TWO_PI * (r - 0.25 * q), z = x * x;
   const double sx = RefSinPoly(x, z), cx = RefCosPoly(z);
