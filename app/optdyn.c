@@ -8,6 +8,7 @@
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/knowledge.h"
+#include "optdyn/nnobj.h"
 #include "optdyn/command.h"
 #include "optdyn/runctl.h"
 #include "optdyn/version.h"
@@ -96,7 +97,12 @@ int main(int argc, char **argv)
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
-  ierr = OdCommandExecute(cmd, NULL, 0, PETSC_COMM_WORLD, &interrupted);
+  {
+    /* start-up plugins: modules that add objectives to a command (es does not depend on them) */
+    static const OdCommandPlugin es_plugins[] = {OdNNRegisterEsObjectives};
+    const PetscBool is_es = cmd == &OdEsCommand;
+    ierr = OdCommandExecute(cmd, is_es ? es_plugins : NULL, is_es ? 1 : 0, PETSC_COMM_WORLD, &interrupted);
+  }
   if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;

@@ -1,7 +1,7 @@
 /**
  * @file escape.h
  * @brief SGD escape from a local minimum: Monte Carlo, exact backward recursion and the
- *        consecutive-steps model (SPEC §2).
+ *        consecutive-steps model (docs/models.md §2).
  *
  * Walkers start at W0 (default: the pit, the local minimum of L found downhill from
  * `-escape_W0_guess`, 1.0) and run SGD with learning rate T on a §1 landscape. A walker

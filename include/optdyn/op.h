@@ -1,6 +1,6 @@
 /**
  * @file op.h
- * @brief Measuring optimization (SPEC §5): entropy-based optimizing strength of
+ * @brief Measuring optimization (docs/models.md §5): entropy-based optimizing strength of
  *        finite-state systems and the causal Comp/Op measure of continuous systems.
  *
  * Continuous systems (see op_system.h) are causal networks. The world W starts at s0.
@@ -100,7 +100,7 @@ typedef struct {
   PetscReal H_product;      /**< H(P_A ⊗ P_B) */
   PetscReal H_next;         /**< H(push(P)) */
   PetscReal H_product_next; /**< H(push(P_A ⊗ P_B)) */
-  PetscReal strength;       /**< H_product_next − H_next (SPEC §5) */
+  PetscReal strength;       /**< H_product_next − H_next (docs/models.md §5) */
   PetscReal adjusted;       /**< strength − (H_product − H_p) (the source's "adjusted optimizing-ness") */
 } OdOpFiniteStrength;
 

@@ -1,4 +1,4 @@
-/* optdyn escape: SGD escape-probability sweep over learning rates (SPEC §2). */
+/* optdyn escape: SGD escape-probability sweep over learning rates (docs/models.md §2). */
 #include <math.h>
 #include <string.h>
 #include "optdyn/escape.h"
@@ -86,7 +86,7 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscCall(OdSimdSetFromOptions(e->comm, &e->simd));
   PetscCall(OdOutputSetFromOptions(e->output, "escape.h5"));
   PetscCall(OdSweepSetFromOptions(e->sweep));
-  PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (SPEC §2)", NULL);
+  PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (docs/models.md §2)", NULL);
   PetscCall(OdOptionsReal(PetscOptionsObject, "-T_min", "Smallest learning rate T", OD_RANGE_POSITIVE, &e->T_min, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-T_max", "Largest learning rate T", OD_RANGE_POSITIVE, &e->T_max, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-T_num", "Number of learning rates", OD_RANGE_AT_LEAST(1), &e->T_num, NULL));

@@ -1,4 +1,4 @@
-/* Exact escape probability by backward recursion on a grid (SPEC §2 cross-check). */
+/* Exact escape probability by backward recursion on a grid (docs/models.md §2 cross-check). */
 #include <math.h>
 #include "optdyn/escape.h"
 

@@ -1,4 +1,4 @@
-/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers.
+/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers (docs/models.md §2).
  *
  * Walker-steps per second is what an escape sweep costs, so the hot path is a lane kernel
  * (escape_kernel_lanes.h) compiled for AVX-512, AVX2 and the x86-64 baseline and chosen at run

@@ -1,4 +1,4 @@
-/* optdyn op: measuring optimization (SPEC §5). Continuous systems: Comp/Op trajectories at a
+/* optdyn op: measuring optimization (docs/models.md §5). Continuous systems: Comp/Op trajectories at a
    base initial state and landscapes over grids of initial conditions (an OdSweep whose points
    are the grid points). Finite-state systems: entropy-based optimizing strength. */
 #include <math.h>
@@ -187,7 +187,7 @@ PetscErrorCode OdOpSetFromOptions(OdOp o)
     if (!strcmp(names[nwords], o->system_name)) choice = nwords;
   }
   words[nwords++] = "finite";
-  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (SPEC §5)", NULL);
+  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (docs/models.md §5)", NULL);
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-system", "thermostat (linear), therm (saturating), lorenz, or finite (finite-state table)", words, nwords, &choice, NULL));
   PetscCall(PetscStrncpy(o->system_name, words[choice], sizeof o->system_name));
   o->finite = (PetscBool)(choice == nwords - 1);
@@ -558,20 +558,23 @@ static PetscErrorCode WriteContinuous(OdOp o)
   PetscCall(OdOutputCreateGroup(out, "/op"));
   const hsize_t dn[1] = {(hsize_t)n}, d0[1] = {(hsize_t)o->n0}, d1[1] = {(hsize_t)o->n1};
   char d_s0[256], d_s1[256];
+  /* 1-D landscapes: the points are the s0 values (a shared coordinate for xarray); 2-D: the
+     flattened row-major point index (optdyn.load reshapes to (s0, s1) with grid_s0, grid_s1). */
+  const char *pdim = o->s1var >= 0 ? "point" : "s0";
   snprintf(d_s0, sizeof d_s0, "initial value of %s (the perturbed variable n) at each landscape point", o->n_name);
   snprintf(d_s1, sizeof d_s1, "initial value of %s (landscape axis 1) at each landscape point", o->s1_name);
-  PetscCall(OdOutputWriteInt64(out, "/op/point", 1, dn, pt, (OdDatasetInfo){"1", "index p of each landscape point (row-major over grid_s0 x grid_s1)", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/s0", 1, dn, s0v, (OdDatasetInfo){"state", d_s0, PETSC_TRUE, "point"}));
-  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/s1", 1, dn, s1v, (OdDatasetInfo){"state", d_s1, PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/comp", 1, dn, comp, (OdDatasetInfo){"1", "Comp(A; n, m) at time t: (x^m - w^m)/(y^m - w^m) with perturbation delta (NaN where y^m = w^m)", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/op", 1, dn, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| at time t (real part where Comp < 0, see comp_sign)", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/comp_sign", 1, dn, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op complex), 0 (undefined)", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/w_m", 1, dn, wm, (OdDatasetInfo){"state", "the world's target value w^m at time t", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/x_minus_w", 1, dn, dxm, (OdDatasetInfo){"state", "x^m - w^m at time t (perturbation delta)", PETSC_TRUE, "point"}));
-  PetscCall(OdOutputWriteReal(out, "/op/y_minus_w", 1, dn, dym, (OdDatasetInfo){"state", "y^m - w^m at time t (perturbation delta)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteInt64(out, "/op/point", 1, dn, pt, (OdDatasetInfo){"1", "index p of each landscape point (row-major over grid_s0 x grid_s1)", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/s0", 1, dn, s0v, (OdDatasetInfo){"state", d_s0, PETSC_TRUE, pdim}));
+  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/s1", 1, dn, s1v, (OdDatasetInfo){"state", d_s1, PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/comp", 1, dn, comp, (OdDatasetInfo){"1", "Comp(A; n, m) at time t: (x^m - w^m)/(y^m - w^m) with perturbation delta (NaN where y^m = w^m)", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/op", 1, dn, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| at time t (real part where Comp < 0, see comp_sign)", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/comp_sign", 1, dn, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op complex), 0 (undefined)", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/w_m", 1, dn, wm, (OdDatasetInfo){"state", "the world's target value w^m at time t", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/x_minus_w", 1, dn, dxm, (OdDatasetInfo){"state", "x^m - w^m at time t (perturbation delta)", PETSC_TRUE, pdim}));
+  PetscCall(OdOutputWriteReal(out, "/op/y_minus_w", 1, dn, dym, (OdDatasetInfo){"state", "y^m - w^m at time t (perturbation delta)", PETSC_TRUE, pdim}));
   if (nd > 1) {
-    PetscCall(OdOutputWriteReal(out, "/op/comp_delta10", 1, dn, c10, (OdDatasetInfo){"1", "Comp with perturbation delta/10 (convergence check)", PETSC_TRUE, "point"}));
-    PetscCall(OdOutputWriteReal(out, "/op/comp_delta100", 1, dn, c100, (OdDatasetInfo){"1", "Comp with perturbation delta/100 (convergence check)", PETSC_TRUE, "point"}));
+    PetscCall(OdOutputWriteReal(out, "/op/comp_delta10", 1, dn, c10, (OdDatasetInfo){"1", "Comp with perturbation delta/10 (convergence check)", PETSC_TRUE, pdim}));
+    PetscCall(OdOutputWriteReal(out, "/op/comp_delta100", 1, dn, c100, (OdDatasetInfo){"1", "Comp with perturbation delta/100 (convergence check)", PETSC_TRUE, pdim}));
   }
   PetscCall(OdOutputWriteReal(out, "/op/grid_s0", 1, d0, o->grid0, (OdDatasetInfo){"state", "all values of landscape axis 0 (the point of /op/s0 index p is grid_s0[p / num1])", PETSC_FALSE, "grid_s0"}));
   if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/grid_s1", 1, d1, o->grid1, (OdDatasetInfo){"state", "all values of landscape axis 1 (index p % num1)", PETSC_FALSE, "grid_s1"}));

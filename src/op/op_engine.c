@@ -1,4 +1,4 @@
-/* The causal engine of `optdyn op`: worlds W, X, Y and the Comp/Op measure (SPEC §5).
+/* The causal engine of `optdyn op`: worlds W, X, Y and the Comp/Op measure (docs/models.md §5).
    Systems with a difference-form step (OdOpDiffStepFn) carry X and Y as differences from W,
    e = x − w, so that Comp stays accurate for perturbations far below w's rounding error,
    and clamp A inside each step (at every Runge-Kutta stage). Without one, states are
