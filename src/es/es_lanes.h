@@ -106,12 +106,12 @@ ALWAYS vd MinusTwoLog(vu w)
   const vu bits = (vu)u;
   vi e = (vi)(bits >> 52) - 1023;
   vd m = (vd)((bits & SplatU(UINT64_C(0x000FFFFFFFFFFFFF))) | SplatU(OD_ES_ONE_BITS));
-  /* m > sqrt 2 on the bit patterns (both positive): an integer compare, which AVX2 has for
-     64-bit lanes (a double compare into 64-bit masks is split into scalar code by GCC) */
+  /* m > sqrt 2 from the sign of an integer difference of the bit patterns (both in [1, 2)):
+     no compare instruction, which GCC splits into scalar code for 64-bit lanes on AVX2 */
   const double sqrt2 = OD_ES_SQRT2;
-  int64_t sqrt2_bits;
+  uint64_t sqrt2_bits;
   memcpy(&sqrt2_bits, &sqrt2, sizeof sqrt2_bits);
-  const vi big = (vi)m > (vi){sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits, sqrt2_bits};
+  const vi big = -(vi)((SplatU(sqrt2_bits) - (vu)m) >> 63);
   m = Select(big, m * Splat(0.5), m);
   e = e - big;
   const vd ed = (vd)(e + OD_ES_SHIFTER_BITS) - Splat(OD_ES_SHIFTER);
@@ -209,7 +209,7 @@ ALWAYS vd Cos2Pi(vd w)
 {
   const vd n = (w + Splat(OD_ES_SHIFTER)) - Splat(OD_ES_SHIFTER);
   const vi absbits = (vi)w & (vi)SplatU(UINT64_C(0x7FFFFFFFFFFFFFFF)), two52 = (vi)SplatU(UINT64_C(0x4330000000000000));
-  const vi huge = absbits >= two52; /* |w| >= 2^52 (NaN too: then r = 0, harmless) */
+  const vi huge = -(vi)((vu)(two52 - 1 - absbits) >> 63); /* abs >= 2^52, no compare (inf, NaN: r = 0, as in the reference) */
   const vd r = Select(huge, Splat(0.0), w - n);
   const vd qs = Splat(4.0) * r + Splat(OD_ES_SHIFTER);
   const vd q = qs - Splat(OD_ES_SHIFTER);
@@ -217,7 +217,7 @@ ALWAYS vd Cos2Pi(vd w)
   const vd sx = SinPoly(x, z), cx = CosPoly(z);
   const vi qm = (vi)qs & 3;
   const vd v = Select(-(qm & 1), sx, cx);
-  const vu neg = (vu)((qm == 1) | (qm == 2)) << 63;
+  const vu neg = (vu)(((qm + 1) >> 1) & 1) << 63; /* q mod 4 = 1 or 2 */
   return (vd)((vu)v ^ neg);
 }
 
