@@ -178,7 +178,7 @@ static PetscErrorCode SetUpOptimize(OdEs e)
   PetscFunctionBegin;
   PetscCall(AllocateState(e));
   PetscCall(PetscMalloc4(e->d, &e->w, e->d, &e->w2, blk, &e->eps, e->d, &e->gacc));
-  PetscCall(PetscMalloc3(e->distribution == DIST_SEPARABLE ? e->d : 1, &e->sacc, e->d, &e->gmu, e->nsig, &e->gsig));
+  PetscCall(PetscMalloc3(e->adapt ? e->d : 1, &e->sacc, e->d, &e->gmu, e->nsig, &e->gsig));
   PetscCall(PetscMalloc3(e->N, &e->fit, e->N, &e->fit_local, e->N, &e->u));
   PetscCall(PetscMalloc1(e->N, &e->as_logw));
   PetscCall(Partition(e));

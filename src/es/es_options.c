@@ -108,6 +108,7 @@ static PetscErrorCode ReadRunAndStudyOptions(PetscOptionItems *PetscOptionsObjec
   PetscCall(OdOptionsReal(PetscOptionsObject, "-f_target", "Report the first generation with f(mu) below this", OD_RANGE_ANY, &e->f_target, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-check_interval", "Generations between checksum allreduces (they also carry the stop-signal flag)", OD_RANGE_AT_LEAST(1), &e->check_interval, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-checkpoint_interval", "Seconds between checkpoints of the search state (0: at every check)", OD_RANGE_NONNEGATIVE, &e->ckpt_interval, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-split_coordinates", "Split the search-gradient sums by coordinate blocks over the ranks (each rank regenerates its block's noise of all members; allgather of d numbers); result-neutral", &e->split_coords, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-stop_after", "Testing: act as if SIGTERM arrived after this many generations in total (0: never)", OD_RANGE_AT_LEAST(0), &e->stop_after, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-bound", "Also tabulate the variational upper bound U(mu, sigma) on a grid (d = 1)", &e->bound, NULL));
   n = 2;
@@ -133,6 +134,7 @@ PetscErrorCode OdEsSetFromOptions(OdEs e)
 {
   PetscFunctionBegin;
   PetscCall(OdOptionsSeed(e->comm, &e->seed));
+  PetscCall(OdSimdSetFromOptions(e->comm, &e->simd)); /* esperf: noise and objective kernel level (result-neutral) */
   PetscCall(OdOutputSetFromOptions(e->output, "es.h5"));
   PetscOptionsBegin(e->comm, NULL, "Run control", NULL);
   PetscCall(OdOptionsBool(PetscOptionsObject, "-quiet", "No progress lines", &e->quiet, NULL));
