@@ -4,6 +4,7 @@
 #include <string.h>
 #include "optdyn/options.h"
 #include "es_impl.h"
+#include "optdyn/budget.h"
 
 const char *const od_es_algorithm_names[] = {"es", "vo"};
 const char *const od_es_distribution_names[] = {"isotropic", "separable", "univariate"};
@@ -159,6 +160,12 @@ PetscErrorCode OdEsValidate(OdEs e)
   PetscCheck(e->nsigma0 * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
   PetscCheck(!e->bound || d == 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_bound is not allowed for d = %" PetscInt_FMT ": the U(mu, sigma) grid needs d = 1", d);
   PetscCheck(e->N <= 1000000000 && e->G <= 2000000000, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is too large", e->N);
+  PetscCheck(e->mode == MODE_VARIANCE || e->N >= 2, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed: a search gradient needs at least 2 samples per generation", e->N);
+  { /* fitness arrays (3 N), history (G x (6 + 2 d)), replicate results; the perturbations are regenerated, not stored */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-es_population = %" PetscInt_FMT ", -es_generations = %" PetscInt_FMT " or -es_dim", e->N, e->G);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * (3.0 * e->N + (double)e->G * (6 + 2.0 * PetscMin(d, OD_ES_HIST_MAX_D)) + 10.0 * d), "es's population and history arrays", advice));
+  }
   if (e->mode == MODE_VARIANCE) {
     PetscCheck(e->nvar_sigma * e->nvar_pop <= 65535, e->comm, PETSC_ERR_USER_INPUT, "options -es_var_sigma x -es_var_population have too many combinations (at most 65535)");
     PetscCheck(e->var_reps <= 2000000000, e->comm, PETSC_ERR_USER_INPUT, "option -es_var_replicates = %" PetscInt_FMT " is too large", e->var_reps);

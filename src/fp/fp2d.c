@@ -7,6 +7,7 @@
 #include "optdyn/options.h"
 #include "optdyn/output.h"
 #include "optdyn/progress.h"
+#include "optdyn/budget.h"
 
 static const char *const OdFP2DCrossNames[] = {"limited", "full"};
 
@@ -408,6 +409,11 @@ PetscErrorCode OdFP2DSetUp(OdFP2D fp)
   PetscFunctionBegin;
   PetscCheck(fp->xmax > fp->xmin, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_xmax = %g is not allowed: must be > -fp_xmin = %g", (double)fp->xmax, (double)fp->xmin);
   PetscCheck(fp->ymax > fp->ymin, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_ymax = %g is not allowed: must be > -fp_ymin = %g", (double)fp->ymax, (double)fp->ymin);
+  { /* per local cell: 9-point matrix and its factor (fill grows with the grid width), vectors, snapshots */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-fp_nx = %" PetscInt_FMT ", -fp_ny = %" PetscInt_FMT " (or -fp_nt)", fp->nx, fp->ny);
+    PetscCall(OdBudgetCheckMemory(fp->comm, 8.0 * ((double)fp->nx * fp->ny / fp->size * (60.0 + 2.0 * PetscMin(fp->nx, fp->ny) + (fp->save_P ? fp->nt : 0)) + 2.0 * fp->nx * fp->ny), "the 2-D Fokker-Planck grid's matrices and snapshots", advice));
+  }
   PetscCheck(fp->nx * fp->ny >= 4 * fp->size, fp->comm, PETSC_ERR_USER_INPUT, "options -fp_nx = %" PetscInt_FMT ", -fp_ny = %" PetscInt_FMT " are not allowed: need at least 4 cells per MPI rank", fp->nx, fp->ny);
   {
     const PetscReal mx = CellNormal(fp->xmin, fp->xmax, fp->mean0[0], fp->std0[0]), my = CellNormal(fp->ymin, fp->ymax, fp->mean0[1], fp->std0[1]);
