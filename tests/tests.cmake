@@ -38,3 +38,6 @@ set_tests_properties(script_cluster_slurm PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT
 # run control and checkpoints (helper runctl): one checkpoint format, integrity, es defaults
 od_script_test(checkpoint_integrity)
 od_script_test(es_defaults)
+# reliability (helper reliab): bad-input catalogue, fault injection
+od_script_test(bad_input_catalogue)
+set_tests_properties(script_bad_input_catalogue PROPERTIES TIMEOUT 600)

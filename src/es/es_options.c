@@ -157,7 +157,7 @@ PetscErrorCode OdEsValidate(OdEs e)
   PetscCheck(e->algorithm != ALG_ES || e->sigma_update != SIG_ADAPT, e->comm, PETSC_ERR_USER_INPUT, "option -es_sigma_update = adapt is not allowed with -es_algorithm es (ES keeps sigma fixed or scheduled): use -es_algorithm vo");
   PetscCheck(!(e->shaping == SHAPE_RANK && e->baseline), e->comm, PETSC_ERR_USER_INPUT, "option -es_baseline is not allowed with -es_shaping centered_rank (ranks are already centered)");
   PetscCheck(e->sigma_min < e->sigma_max, e->comm, PETSC_ERR_USER_INPUT, "option -es_sigma_min = %g is not allowed: must be < -es_sigma_max = %g", (double)e->sigma_min, (double)e->sigma_max);
-  PetscCheck(e->nsigma0 * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
+  PetscCheck(PetscMax(e->nsigma0, 1) * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
   PetscCheck(!e->bound || d == 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_bound is not allowed for d = %" PetscInt_FMT ": the U(mu, sigma) grid needs d = 1", d);
   PetscCheck(e->N <= 1000000000 && e->G <= 2000000000, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is too large", e->N);
   PetscCheck(e->mode == MODE_VARIANCE || e->N >= 2, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed: a search gradient needs at least 2 samples per generation", e->N);

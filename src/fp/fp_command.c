@@ -1,3 +1,4 @@
+#include <string.h>
 /* The `optdyn fp` command description (see optdyn/command.h). -fp_dim picks the 1-D or
  * 2-D solver object; both have the same lifecycle. */
 #include "optdyn/command.h"
@@ -17,8 +18,12 @@ static PetscErrorCode FPCmdCreate(MPI_Comm comm, void **obj)
   PetscFunctionBegin;
   PetscCall(PetscNew(&c));
   c->dim = 1;
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-fp_dim", &c->dim, &set));
-  PetscCheck(c->dim == 1 || c->dim == 2, comm, PETSC_ERR_USER_INPUT, "option -fp_dim = %" PetscInt_FMT " is not allowed: must be 1 or 2", c->dim);
+  { /* read strictly here: the dimension decides which object reads the other options */
+    char raw[64] = "1";
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-fp_dim", raw, sizeof raw, &set));
+    PetscCheck(!strcmp(raw, "1") || !strcmp(raw, "2"), comm, PETSC_ERR_USER_INPUT, "option -fp_dim = '%s' is not allowed: must be 1 or 2", raw);
+    c->dim = raw[0] - '0';
+  }
   if (c->dim == 1) PetscCall(OdFPCreate(comm, &c->fp1));
   else PetscCall(OdFP2DCreate(comm, &c->fp2));
   *obj = c;
