@@ -9,13 +9,14 @@
 #include "optdyn/fp.h"
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
+#include "optdyn/knowledge.h"
 #include "optdyn/command.h"
 #include "optdyn/runctl.h"
 #include "optdyn/version.h"
 #include "optdyn/yamlcheck.h"
 
 /* Every command: one line here (its description lives in its module folder). */
-static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand};
+static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand, &OdKnowledgeCommand};
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"

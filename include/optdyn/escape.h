@@ -34,6 +34,8 @@ PetscErrorCode OdEscapeRun(OdEscape esc, PetscBool *interrupted);
 /** Print the summary table (rank 0). */
 PetscErrorCode OdEscapeView(OdEscape esc, PetscViewer viewer);
 PetscErrorCode OdEscapeDestroy(OdEscape *esc);
+/** `optdyn escape -summarize FILE`: recompute the summaries of an escape file in place (see command.h). */
+PetscErrorCode OdEscapeSummarize(MPI_Comm comm, const char *path);
 
 
 /** W0 and edge in use (after SetUp). */
@@ -72,3 +74,25 @@ PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, Petsc
 /** The kernel's exp (table-driven, <= 2 ulp for x >= -700, 0 below): exposed for its unit test. */
 double OdEscapeKernelExp(double x);
 extern const OdCommand OdEscapeCommand; /* the `optdyn escape` command */
+
+/* added by fp: the escape walkers with walls and scaled noise, for other modules (the
+   Fokker-Planck validation Monte Carlo) */
+/** A walker domain for OdEscapeWalk. */
+typedef struct {
+  OdLandscape landscape;
+  PetscReal T;     /**< learning rate */
+  PetscReal noise; /**< s: the step is -T (G + sqrt(s) (g_J - G)); 1 = plain SGD (-T g_J), 0 = GD (-T G) */
+  PetscReal lo, hi;                      /**< the domain */
+  PetscBool lo_absorbing, hi_absorbing;  /**< absorbing: the walker stops; else reflecting: mirrored back */
+} OdEscapeWalkProblem;
+
+/**
+ * Advance walkers [w_begin, w_end) of sweep point `point` from step s0 to step s1: on entry
+ * W[w - w_begin] is the state after s0 steps, on return after s1 steps; alive[w - w_begin] is
+ * cleared at the step that leaves the domain through an absorbing wall (or gives a non-finite
+ * W), and dead walkers are skipped. The datapoint of step s is the draw OdEscapeFirstPassage
+ * uses (Philox counter (point, w, s/4, 0), word s mod 4) and the gradient is the kernel's, so
+ * with noise 1, lo = -inf and an absorbing hi = edge a walker follows its first-passage
+ * trajectory exactly.
+ */
+void OdEscapeWalk(const OdEscapeWalkProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt s0, PetscInt s1, PetscReal W[], PetscBool alive[]);

@@ -1,37 +1,38 @@
 /**
  * @file fp.h
- * @brief Probability-current (Fokker-Planck) model of SGD on a DMDA (SPEC §3).
+ * @brief Probability-current (Fokker-Planck) model of SGD on a DMDA, in 1-D or 2-D.
  *
- * The density P(W, t) of the SGD parameter after t steps obeys dP/dt = -d rho/dW with
+ * One object, OdFP, for both dimensions (`-fp_dim 1|2`, or OdFPSetDimension()): one
+ * lifecycle, one time loop, one output path. The density P(W, t) of the SGD parameter after
+ * t steps obeys dP/dt = -div rho with
  *
- *     rho = v P - D dP/dW,   v = -T G - alpha (T^2/2) dS2/dW,   D = (T^2/2) S2
+ *     rho = v P - D grad P,   v = -T G - alpha (T^2/2) div S,   D = (T^2/2) s S
  *
- * (alpha = 1 Ito, 1/2 Stratonovich, 0 isothermal; S2 may be scaled by `-fp_noise`, 0 = GD).
+ * (1-D: S = S2, the gradient variance; 2-D: S = Sigma, the 2x2 gradient covariance of
+ * landscape2d.h; alpha = 1 Ito, 1/2 Stratonovich, 0 isothermal; s = `-fp_noise`, 0 = GD).
  *
- * Discretization: cell-centred finite volumes on [Wmin, Wmax] (n cells of width h, one
- * DMDA over the ranks). The face flux is exponentially fitted (Scharfetter-Gummel):
+ * Discretization: cell-centred finite volumes (one DMDA over the ranks). The face flux is
+ * exponentially fitted (Scharfetter-Gummel):
  *
  *     rho_{i+1/2} = a P_i - c P_{i+1},  a = (k/h) B(-Pe),  c = (k/h) B(Pe),  B(x) = x/(e^x - 1)
  *
- * with a, c >= 0 for every input (so the matrix is an M-matrix and backward Euler keeps
- * P >= 0 at any step), finite and continuous as D -> 0 (then a = max(v, 0), c = max(-v, 0):
- * upwind), and evaluated without cancellation (expm1). The zero-flux ratio is
- * P_{i+1}/P_i = a/c = e^{Pe} exactly. `-fp_flux exact` (default) takes Pe = -(phi_{i+1} -
- * phi_i) with phi = int 2G/(T S2) dW + alpha ln S2 (8-point Gauss-Legendre per cell, the ln
- * term exact), so the discrete zero-flux state is the analytic P_inf at the cell centres;
- * `-fp_flux sg` takes Pe = v h / D at the face midpoint. See docs/fp.md.
+ * with a, c >= 0 for every input (an M-matrix: backward Euler keeps P >= 0 at any step), finite
+ * and continuous as D -> 0 (upwind), evaluated without cancellation (expm1). 1-D: `-fp_flux
+ * exact` (default) takes Pe from the integral of the potential, so the discrete zero-flux state
+ * is the analytic P_inf at the cell centres; `sg` the midpoint Peclet number. 2-D: SG per axis
+ * plus a sign-adapted cross-diffusion stencil (limited to keep the M-matrix by default).
  *
- * Time integration: PETSc TS on the linear problem (TS_LINEAR, constant Jacobian); default
- * backward Euler with adaptive steps; (I/dt - A) is rebuilt and factored only when dt changes
- * (-fp_reuse_factor); 1 rank: tridiagonal LU without pivoting (-fp_thomas), several ranks
- * GMRES + block Jacobi. All -ts_,
- * -ksp_, -pc_ options apply; the stationary solve uses the prefix -fp_stationary_.
+ * Time integration: backward Euler. 1-D with fixed steps: a fused step (tridiagonal solve and
+ * flux-form update in two sweeps; exact partitioned solve across ranks). Otherwise, and with
+ * `-fp_step ts`, PETSc TS (TS_LINEAR; (I/dt - A) refactored only when dt changes); all -ts_,
+ * -ksp_, -pc_ options apply. See docs/fp.md.
  */
 #pragma once
 #include "optdyn/command.h"
 #include <petscts.h>
 #include <petscdmda.h>
 #include "optdyn/landscape.h"
+#include "optdyn/landscape2d.h"
 
 typedef struct _n_OdFP *OdFP;
 
@@ -40,7 +41,11 @@ typedef enum { OD_FP_INIT_NORMAL = 0, OD_FP_INIT_UNIFORM = 1, OD_FP_INIT_POINT =
 typedef enum { OD_FP_FLUX_EXACT = 0, OD_FP_FLUX_SG = 1 } OdFPFlux;
 
 PetscErrorCode OdFPCreate(MPI_Comm comm, OdFP *fp);
-/** Read -landscape, -seed, -o, -quiet and the -fp_* options; configure TS/KSP from -ts_ etc. */
+/** Dimension 1 (default) or 2, before OdFPSetFromOptions (where -fp_dim overrides it). */
+PetscErrorCode OdFPSetDimension(OdFP fp, PetscInt dim);
+PetscErrorCode OdFPGetDimension(OdFP fp, PetscInt *dim);
+/** Read -fp_dim, the landscape (-landscape or -landscape2d), -seed, -o, -quiet and the -fp_*
+ *  options; configure TS/KSP from -ts_ etc. */
 PetscErrorCode OdFPSetFromOptions(OdFP fp);
 /** Validate, create the grid, assemble the operator. */
 PetscErrorCode OdFPSetUp(OdFP fp);
@@ -53,7 +58,7 @@ PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer);
 PetscErrorCode OdFPDestroy(OdFP *fp);
 
 
-/** Time history of the run (arrays of length nt, identical on every rank). */
+/** Time history of a 1-D run (arrays of length nt, identical on every rank). */
 typedef struct {
   PetscInt nt;
   const PetscReal *t, *mass, *mean, *std, *escaped;
@@ -61,6 +66,7 @@ typedef struct {
   PetscReal mass_drift; /**< max over snapshots of |mass + escaped - mass0| / mass0 */
   PetscInt steps;       /**< accepted time steps */
   PetscInt factorizations; /**< times (I/dt - A) was rebuilt (factor-once path, -fp_reuse_factor) */
+  PetscInt linear_iterations; /**< Krylov iterations of the TS path over the run (0: fused step) */
 } OdFPHistory;
 PetscErrorCode OdFPGetHistory(OdFP fp, OdFPHistory *h);
 
@@ -74,10 +80,29 @@ typedef struct {
 } OdFPMonteCarloResult;
 PetscErrorCode OdFPGetMonteCarlo(OdFP fp, OdFPMonteCarloResult *mc);
 
-/** The grid: n cells, left end, cell width; the DMDA. */
+/** Time history of a 2-D run (arrays identical on every rank). */
+typedef struct {
+  PetscInt nt;
+  const PetscReal *t, *mass;
+  const PetscReal *mean; /**< [nt][2] */
+  const PetscReal *cov;  /**< [nt][3]: xx, xy, yy */
+  PetscReal P_min, mass_drift;
+  PetscInt steps;
+  PetscInt negative_offdiag; /**< off-diagonal matrix entries < 0 (M-matrix violated by cross diffusion) */
+  PetscInt factorizations;   /**< times (I/dt - A) was rebuilt */
+  PetscInt cross_limited;    /**< blocks whose cross weight was scaled down (-fp_cross limited) */
+  PetscInt linear_iterations; /**< Krylov iterations over the run (1 per step for a direct solve) */
+} OdFPHistory2D;
+PetscErrorCode OdFPGetHistory2D(OdFP fp, OdFPHistory2D *h);
+
+/** The 1-D grid: n cells, left end, cell width; the DMDA. */
 PetscErrorCode OdFPGetGrid(OdFP fp, PetscInt *n, PetscReal *Wmin, PetscReal *h, DM *da);
-/** The current density (global Vec of the DMDA, cell averages) and the stationary one (or NULL). */
+/** The 2-D grid: nx x ny cells; the 2-D DMDA. */
+PetscErrorCode OdFPGetGrid2D(OdFP fp, PetscInt *nx, PetscInt *ny, DM *da);
+/** The current density (global Vec of the DMDA, cell averages) and the stationary one (1-D, or NULL). */
 PetscErrorCode OdFPGetSolution(OdFP fp, Vec *P, Vec *P_stationary);
+/** Whether the fused 1-D step (rather than PETSc TS) advances the density (after SetUp). */
+PetscErrorCode OdFPGetStepMethod(OdFP fp, PetscBool *fused);
 
 /* ---- kernels ---- */
 

@@ -67,6 +67,9 @@ PetscReal OdOpOp(PetscReal comp);
 /** +1, −1 or 0 (Comp undefined or zero). */
 PetscReal OdOpSign(PetscReal comp);
 
+/** `optdyn op -summarize FILE`: recompute the landscape summaries of an op file in place. */
+PetscErrorCode OdOpSummarize(MPI_Comm comm, const char *path);
+
 /** Trapezoid integral of (1 − comp[i]) over the points s[0..n-1] (n >= 2; 0 for n = 1). */
 PetscReal OdOpIntegralOneMinusComp(PetscInt n, const PetscReal s[], const PetscReal comp[]);
 

@@ -162,4 +162,6 @@ PetscErrorCode OdOscillatorSetUp(OdOscillator osc);
 PetscErrorCode OdOscillatorRun(OdOscillator osc, PetscBool *interrupted);
 PetscErrorCode OdOscillatorView(OdOscillator osc, PetscViewer viewer);
 PetscErrorCode OdOscillatorDestroy(OdOscillator *osc);
+/** `optdyn oscillator -summarize FILE`: recompute the best cell of an oscillator file in place. */
+PetscErrorCode OdOscillatorSummarize(MPI_Comm comm, const char *path);
 extern const OdCommand OdOscillatorCommand; /* the `optdyn oscillator` command */

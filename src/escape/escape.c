@@ -222,67 +222,87 @@ PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, Petsc
   return -1;
 }
 
-/* ---------------- output ---------------- */
+/* ---------------- results (computed before writing) ---------------- */
 
-static PetscErrorCode WriteOutput(OdEscape e)
+/* Everything the file holds for this run's points, derived from the sweep records. */
+typedef struct {
+  PetscInt nT, nS, nb;
+  PetscReal *T, *p, *lo, *hi, *hist, *meanlog, *work, *edges, *cW, *cp;
+  int64_t *csteps, *cdata, *steps;
+} EscapeResults;
+
+static PetscErrorCode ResultsCreate(OdEscape e, EscapeResults *r)
 {
-  const PetscInt nT = e->count, nS = e->nbudgets, nb = e->hist_bins, J = OdLandscapeGetNumData(e->landscape);
-  PetscReal *p, *lo, *hi, *hist, *meanlog, *edges, *csteps_W, *cp, *Ts, *work;
-  int64_t *csteps, *cdata, *steps64;
-  char desc[4096];
-  OdOutput out = e->output;
+  const PetscInt nT = e->count, nS = e->nbudgets, nb = e->hist_bins;
   PetscFunctionBegin;
-  PetscCall(PetscMalloc5(nT * nS, &p, nT * nS, &lo, nT * nS, &hi, nT * nb, &hist, nT, &meanlog));
-  PetscCall(PetscMalloc5(nb + 1, &edges, nT, &csteps_W, nT * nS, &cp, nT, &Ts, nT, &work));
-  PetscCall(PetscMalloc3(nT, &csteps, nT, &cdata, nS, &steps64));
-  for (PetscInt i = 0; i < nT; i++) {
-    const PetscReal *rec = e->record + i * e->reclen;
-    Ts[i] = e->T[e->first + i];
-    for (PetscInt k = 0; k < nS; k++) {
-      if (e->method == OD_ESCAPE_MC) {
-        p[i * nS + k] = rec[k] / e->walkers;
-        OdWilsonInterval(rec[k], (double)e->walkers, OD_Z95, &lo[i * nS + k], &hi[i * nS + k]);
-      } else {
-        p[i * nS + k] = lo[i * nS + k] = hi[i * nS + k] = rec[k];
-      }
-    }
-    if (e->method == OD_ESCAPE_MC) {
-      for (PetscInt b = 0; b < nb; b++) hist[i * nb + b] = rec[nS + b];
-      const PetscReal nesc = rec[nS + nb + 1];
-      meanlog[i] = nesc > 0 ? rec[nS + nb] / nesc : NAN;
-      work[i] = rec[nS + nb + 2];
-    }
-    /* consecutive-steps model: the datapoint that needs the fewest steps */
-    csteps[i] = -1, cdata[i] = -1, csteps_W[i] = NAN;
-    for (PetscInt j = 0; j < J; j++) {
-      PetscReal Wend;
-      PetscInt k = OdEscapeConsecutiveSteps(e->landscape, j, Ts[i], e->W0, e->edge, OD_ESCAPE_CONSECUTIVE_MAX, &Wend);
-      if (k > 0 && (csteps[i] < 0 || k < csteps[i])) csteps[i] = k, cdata[i] = j, csteps_W[i] = Wend;
-    }
-    for (PetscInt k = 0; k < nS; k++) cp[i * nS + k] = csteps[i] > 0 ? OdRunProbability(csteps[i], e->budgets[k], 1.0 / J) : 0;
-  }
-  for (PetscInt b = 0; b <= nb; b++) edges[b] = pow((double)e->max_budget, (double)b / nb);
-  for (PetscInt k = 0; k < nS; k++) steps64[k] = e->budgets[k];
+  r->nT = nT, r->nS = nS, r->nb = nb;
+  PetscCall(PetscMalloc5(nT * nS, &r->p, nT * nS, &r->lo, nT * nS, &r->hi, nT * nb, &r->hist, nT, &r->meanlog));
+  PetscCall(PetscMalloc5(nb + 1, &r->edges, nT, &r->cW, nT * nS, &r->cp, nT, &r->T, nT, &r->work));
+  PetscCall(PetscMalloc3(nT, &r->csteps, nT, &r->cdata, nS, &r->steps));
+  PetscFunctionReturn(0);
+}
 
-  PetscCall(OdOutputOpen(out, "escape", e->seed));
-  PetscCall(OdOutputSetSweep(out, e->K, e->N, e->first, e->count, e->T_num));
-  PetscCall(OdOutputCreateGroup(out, "/escape"));
-  const hsize_t dT[1] = {(hsize_t)nT}, dS[1] = {(hsize_t)nS}, dTS[2] = {(hsize_t)nT, (hsize_t)nS}, dTB[2] = {(hsize_t)nT, (hsize_t)nb}, dE[1] = {(hsize_t)nb + 1};
-  PetscCall(OdOutputWriteReal(out, "/escape/T", 1, dT, Ts, (OdDatasetInfo){"W^2/L", "learning rate (temperature) T of each sweep point", PETSC_TRUE}));
-  PetscCall(OdOutputWriteInt64(out, "/escape/steps", 1, dS, steps64, (OdDatasetInfo){"steps", "step budgets n", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/escape/p_escape", 2, dTS, p, (OdDatasetInfo){"1", e->method == OD_ESCAPE_MC ? "fraction of walkers that escaped within n steps" : "exact escape probability within n steps (backward recursion)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/escape/ci_low", 2, dTS, lo, (OdDatasetInfo){"1", "lower end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/escape/ci_high", 2, dTS, hi, (OdDatasetInfo){"1", "upper end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE}));
-  if (e->method == OD_ESCAPE_MC) {
-    PetscCall(OdOutputWriteReal(out, "/escape/hist_edges", 1, dE, edges, (OdDatasetInfo){"steps", "log-spaced bin edges of the first-passage histogram", PETSC_FALSE}));
-    PetscCall(OdOutputWriteReal(out, "/escape/hist_counts", 2, dTB, hist, (OdDatasetInfo){"walkers", "walkers whose first-passage step falls in each bin (step s in bin floor(nbins log s / log n_max))", PETSC_TRUE}));
-    PetscCall(OdOutputWriteReal(out, "/escape/walker_steps", 1, dT, work, (OdDatasetInfo){"steps", "SGD steps simulated at each T (escaped walkers stop costing work)", PETSC_TRUE}));
-    PetscCall(OdOutputWriteReal(out, "/escape/mean_log10_steps", 1, dT, meanlog, (OdDatasetInfo){"log10(steps)", "mean of log10(first-passage step) over walkers that escaped within the largest budget (NaN if none)", PETSC_TRUE}));
+static PetscErrorCode ResultsDestroy(EscapeResults *r)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree5(r->p, r->lo, r->hi, r->hist, r->meanlog));
+  PetscCall(PetscFree5(r->edges, r->cW, r->cp, r->T, r->work));
+  PetscCall(PetscFree3(r->csteps, r->cdata, r->steps));
+  PetscFunctionReturn(0);
+}
+
+/* Escape probabilities (with Wilson intervals for Monte Carlo), histogram and work of point i. */
+static void PointProbabilities(OdEscape e, PetscInt i, EscapeResults *r)
+{
+  const PetscInt nS = r->nS, nb = r->nb;
+  const PetscReal *rec = e->record + i * e->reclen;
+  for (PetscInt k = 0; k < nS; k++) {
+    if (e->method == OD_ESCAPE_MC) {
+      r->p[i * nS + k] = rec[k] / e->walkers;
+      OdWilsonInterval(rec[k], (double)e->walkers, OD_Z95, &r->lo[i * nS + k], &r->hi[i * nS + k]);
+    } else r->p[i * nS + k] = r->lo[i * nS + k] = r->hi[i * nS + k] = rec[k];
   }
-  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_steps", 1, dT, csteps, (OdDatasetInfo){"steps", "consecutive steps on one datapoint that take W from W0 past the edge (fewest over datapoints; -1: none)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_datapoint", 1, dT, cdata, (OdDatasetInfo){"1", "the datapoint j of consecutive_steps", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_W", 1, dT, csteps_W, (OdDatasetInfo){"W", "W reached by the consecutive steps", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_p", 2, dTS, cp, (OdDatasetInfo){"1", "probability of at least one run of consecutive_steps draws of that datapoint within n steps", PETSC_TRUE}));
+  if (e->method != OD_ESCAPE_MC) return;
+  for (PetscInt b = 0; b < nb; b++) r->hist[i * nb + b] = rec[nS + b];
+  const PetscReal nesc = rec[nS + nb + 1];
+  r->meanlog[i] = nesc > 0 ? rec[nS + nb] / nesc : NAN;
+  r->work[i] = rec[nS + nb + 2];
+}
+
+/* Consecutive-steps model at point i: the datapoint that needs the fewest steps. */
+static void PointConsecutive(OdEscape e, PetscInt i, EscapeResults *r)
+{
+  const PetscInt J = OdLandscapeGetNumData(e->landscape), nS = r->nS;
+  r->csteps[i] = -1, r->cdata[i] = -1, r->cW[i] = NAN;
+  for (PetscInt j = 0; j < J; j++) {
+    PetscReal Wend;
+    PetscInt k = OdEscapeConsecutiveSteps(e->landscape, j, r->T[i], e->W0, e->edge, OD_ESCAPE_CONSECUTIVE_MAX, &Wend);
+    if (k > 0 && (r->csteps[i] < 0 || k < r->csteps[i])) r->csteps[i] = k, r->cdata[i] = j, r->cW[i] = Wend;
+  }
+  for (PetscInt k = 0; k < nS; k++) r->cp[i * nS + k] = r->csteps[i] > 0 ? OdRunProbability(r->csteps[i], e->budgets[k], 1.0 / J) : 0;
+}
+
+static PetscErrorCode ComputeResults(OdEscape e, EscapeResults *r)
+{
+  PetscFunctionBegin;
+  PetscCall(ResultsCreate(e, r));
+  for (PetscInt i = 0; i < r->nT; i++) {
+    r->T[i] = e->T[e->first + i];
+    PointProbabilities(e, i, r);
+    PointConsecutive(e, i, r);
+  }
+  for (PetscInt b = 0; b <= r->nb; b++) r->edges[b] = pow((double)e->max_budget, (double)b / r->nb);
+  for (PetscInt k = 0; k < r->nS; k++) r->steps[k] = e->budgets[k];
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- output: maps results to datasets ---------------- */
+
+static PetscErrorCode WriteAttributes(OdEscape e)
+{
+  OdOutput out = e->output;
+  char desc[4096];
+  PetscFunctionBegin;
   PetscCall(OdLandscapeDescribe(e->landscape, desc, sizeof desc));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
@@ -294,10 +314,50 @@ static PetscErrorCode WriteOutput(OdEscape e)
     PetscCall(OdOutputAttrInt(out, "/escape", "exact_n", e->exact_n));
     PetscCall(OdOutputAttrReal(out, "/escape", "exact_Wmin", e->exact_Wmin));
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteOutput(OdEscape e, const EscapeResults *r)
+{
+  const PetscInt nT = r->nT, nS = r->nS, nb = r->nb;
+  OdOutput out = e->output;
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpen(out, "escape", e->seed));
+  PetscCall(OdOutputSetSweep(out, e->K, e->N, e->first, e->count, e->T_num));
+  PetscCall(OdOutputCreateGroup(out, "/escape"));
+  const hsize_t dT[1] = {(hsize_t)nT}, dS[1] = {(hsize_t)nS}, dTS[2] = {(hsize_t)nT, (hsize_t)nS}, dTB[2] = {(hsize_t)nT, (hsize_t)nb}, dE[1] = {(hsize_t)nb + 1};
+  PetscCall(OdOutputWriteReal(out, "/escape/T", 1, dT, r->T, (OdDatasetInfo){"W^2/L", "learning rate (temperature) T of each sweep point", PETSC_TRUE, "T"}));
+  PetscCall(OdOutputWriteInt64(out, "/escape/steps", 1, dS, r->steps, (OdDatasetInfo){"steps", "step budgets n", PETSC_FALSE, "steps"}));
+  PetscCall(OdOutputWriteReal(out, "/escape/p_escape", 2, dTS, r->p, (OdDatasetInfo){"1", e->method == OD_ESCAPE_MC ? "fraction of walkers that escaped within n steps" : "exact escape probability within n steps (backward recursion)", PETSC_TRUE, "T,steps"}));
+  PetscCall(OdOutputWriteReal(out, "/escape/ci_low", 2, dTS, r->lo, (OdDatasetInfo){"1", "lower end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE, "T,steps"}));
+  PetscCall(OdOutputWriteReal(out, "/escape/ci_high", 2, dTS, r->hi, (OdDatasetInfo){"1", "upper end of the Wilson 95% interval of p_escape (= p_escape for -escape_method exact)", PETSC_TRUE, "T,steps"}));
+  if (e->method == OD_ESCAPE_MC) {
+    PetscCall(OdOutputWriteReal(out, "/escape/hist_edges", 1, dE, r->edges, (OdDatasetInfo){"steps", "log-spaced bin edges of the first-passage histogram", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/escape/hist_counts", 2, dTB, r->hist, (OdDatasetInfo){"walkers", "walkers whose first-passage step falls in each bin (step s in bin floor(nbins log s / log n_max))", PETSC_TRUE, "T,"}));
+    PetscCall(OdOutputWriteReal(out, "/escape/walker_steps", 1, dT, r->work, (OdDatasetInfo){"steps", "SGD steps simulated at each T (escaped walkers stop costing work)", PETSC_TRUE, "T"}));
+    PetscCall(OdOutputWriteReal(out, "/escape/mean_log10_steps", 1, dT, r->meanlog, (OdDatasetInfo){"log10(steps)", "mean of log10(first-passage step) over walkers that escaped within the largest budget (NaN if none)", PETSC_TRUE, "T"}));
+  }
+  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_steps", 1, dT, r->csteps, (OdDatasetInfo){"steps", "consecutive steps on one datapoint that take W from W0 past the edge (fewest over datapoints; -1: none)", PETSC_TRUE, "T"}));
+  PetscCall(OdOutputWriteInt64(out, "/escape/consecutive_datapoint", 1, dT, r->cdata, (OdDatasetInfo){"1", "the datapoint j of consecutive_steps", PETSC_TRUE, "T"}));
+  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_W", 1, dT, r->cW, (OdDatasetInfo){"W", "W reached by the consecutive steps", PETSC_TRUE, "T"}));
+  PetscCall(OdOutputWriteReal(out, "/escape/consecutive_p", 2, dTS, r->cp, (OdDatasetInfo){"1", "probability of at least one run of consecutive_steps draws of that datapoint within n steps", PETSC_TRUE, "T,steps"}));
+  PetscCall(WriteAttributes(e));
   PetscCall(OdOutputClose(out, PETSC_TRUE));
-  PetscCall(PetscFree5(p, lo, hi, hist, meanlog));
-  PetscCall(PetscFree5(edges, csteps_W, cp, Ts, work));
-  PetscCall(PetscFree3(csteps, cdata, steps64));
+  PetscFunctionReturn(0);
+}
+
+/* escape writes no summary over its points (every dataset is per point): summarizing a
+   (merged) file only checks that it is an escape file and marks it complete. */
+PetscErrorCode OdEscapeSummarize(MPI_Comm comm, const char *path)
+{
+  OdOutput out;
+  char command[64];
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpenExisting(comm, path, &out));
+  PetscCall(OdOutputReadAttrString(out, "/", "command", command, sizeof command));
+  PetscCheck(!strcmp(command, "escape"), comm, PETSC_ERR_USER_INPUT, "%s was written by 'optdyn %s', not 'optdyn escape'", path, command);
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscCall(OdOutputDestroy(&out));
   PetscFunctionReturn(0);
 }
 
@@ -308,7 +368,12 @@ PetscErrorCode OdEscapeRun(OdEscape e, PetscBool *interrupted)
   PetscCall(OdSweepRun(e->sweep, e->method == OD_ESCAPE_MC ? UnitMC : UnitExact, e, e->record, interrupted));
   e->run_seconds = MPI_Wtime() - t0;
   if (*interrupted) PetscFunctionReturn(0);
-  PetscCall(WriteOutput(e));
+  {
+    EscapeResults r;
+    PetscCall(ComputeResults(e, &r));
+    PetscCall(WriteOutput(e, &r));
+    PetscCall(ResultsDestroy(&r));
+  }
   PetscCall(OdSweepRemoveCheckpoint(e->sweep));
   e->done = PETSC_TRUE;
   PetscFunctionReturn(0);

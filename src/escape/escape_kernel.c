@@ -165,3 +165,43 @@ double OdEscapeKernelExp(double x)
   ExpTableFill(&t);
   return FastExp(&t, x);
 }
+
+/* added by fp: OdEscapeWalk (escape.h), the same walker step with walls and scaled noise */
+static inline PetscReal WalkGradient(const OdEscapeProblem *ep, const GaussTable *table, PetscBool gauss, uint32_t J, PetscReal s, PetscReal sq, const uint32_t words[4], PetscInt step, PetscReal W)
+{
+  if (s == 1) return DatapointGrad(ep, table, gauss, OdRngIndexFromWord(words[step & 3], J), W);
+  PetscReal G = 0;
+  for (uint32_t j = 0; j < J; j++) G += DatapointGrad(ep, table, gauss, j, W);
+  G /= J;
+  if (s == 0) return G;
+  return G + sq * (DatapointGrad(ep, table, gauss, OdRngIndexFromWord(words[step & 3], J), W) - G);
+}
+
+void OdEscapeWalk(const OdEscapeWalkProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt s0, PetscInt s1, PetscReal W[], PetscBool alive[])
+{
+  const PetscBool gauss = OdLandscapeGetFamily(pb->landscape) == OD_LANDSCAPE_GAUSS;
+  const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
+  const PetscReal T = pb->T, s = pb->noise, sq = PetscSqrtReal(pb->noise), lo = pb->lo, hi = pb->hi;
+  const OdEscapeProblem ep = {pb->landscape, T, 0, hi, s1};
+  GaussTable table;
+  if (gauss) GaussTableFill(pb->landscape, &table);
+  for (PetscInt w = w_begin; w < w_end; w++) {
+    PetscReal x = W[w - w_begin];
+    uint32_t words[4];
+    if (!alive[w - w_begin]) continue;
+    for (PetscInt step = s0; step < s1; step++) {
+      if (s != 0 && ((step & 3) == 0 || step == s0)) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(step >> 2), 0), words);
+      x -= T * WalkGradient(&ep, &table, gauss, J, s, sq, words, step, x);
+      if (x > hi) {
+        if (pb->hi_absorbing) alive[w - w_begin] = PETSC_FALSE;
+        else x = PetscMax(2 * hi - x, lo);
+      } else if (x < lo) {
+        if (pb->lo_absorbing) alive[w - w_begin] = PETSC_FALSE;
+        else x = PetscMin(2 * lo - x, hi);
+      }
+      if (!isfinite(x)) alive[w - w_begin] = PETSC_FALSE;
+      if (!alive[w - w_begin]) break;
+    }
+    W[w - w_begin] = x;
+  }
+}

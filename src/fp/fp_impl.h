@@ -1,62 +1,146 @@
-/* Private state of the Fokker-Planck solver (src/fp*.c). */
+/* Private state of the Fokker-Planck engine (src/fp/).
+
+   One OdFP object for 1-D and 2-D. The engine (fp.c) owns the lifecycle, the options common
+   to both dimensions, the PETSc TS, the one time loop (backward Euler through TS or the fused
+   1-D step) and the history arrays. Everything that depends on the dimension sits behind the
+   small table OdFPOps, implemented by fp_assemble1d.c and fp_assemble2d.c: their options,
+   the grid and operator, the flux-form (conservative) update, the record of one output time,
+   what runs after the time loop, and the output. */
 #pragma once
 #include "optdyn/fp.h"
+#include "optdyn/landscape2d.h"
 #include "optdyn/output.h"
+
+typedef enum { OD_FP_STEP_AUTO = 0, OD_FP_STEP_FUSED = 1, OD_FP_STEP_TS = 2 } OdFPStepMethod;
+
+typedef struct {
+  /** Defaults that differ by dimension (T, t_final, nt, output name) and the landscape object. */
+  PetscErrorCode (*create)(OdFP fp);
+  /** The dimension's own -fp_* options, inside the engine's option block. */
+  PetscErrorCode (*set_from_options)(OdFP fp, PetscOptionItems *PetscOptionsObject);
+  /** Default time adaptivity and linear solver of the TS path (before TSSetFromOptions). */
+  PetscErrorCode (*configure_ts)(OdFP fp, TS ts);
+  /** Validate, create the DMDA, assemble A (dP/dt = A P), the initial density, result arrays. */
+  PetscErrorCode (*set_up)(OdFP fp);
+  /** Backward Euler in flux form after a TS step: P = Pold - dt div F(P) (conservative). */
+  PetscErrorCode (*flux_update)(OdFP fp, Vec P, PetscReal dt);
+  /** One fused backward-Euler step (solve + flux-form update) of size dt, or NULL. */
+  PetscErrorCode (*fused_step)(OdFP fp, PetscReal dt);
+  /** Moments (and snapshot) of output time k. */
+  PetscErrorCode (*record)(OdFP fp, PetscInt k);
+  /** After the time loop: stationary solve, Monte Carlo (1-D); may be NULL. */
+  PetscErrorCode (*after_run)(OdFP fp);
+  PetscErrorCode (*write)(OdFP fp);
+  PetscErrorCode (*view)(OdFP fp, PetscViewer viewer);
+  PetscErrorCode (*destroy)(OdFP fp);
+} OdFPOps;
+
+/* Fused 1-D backward-Euler step with an exact tridiagonal solve partitioned over the ranks
+   (fp_fused.c). Everything but z is rebuilt only when dt changes. */
+typedef struct {
+  PetscReal dt;                /* step the factors belong to (NAN: none yet) */
+  PetscReal *l, *dinv, *u;     /* [xm] local LU of I - dt A without pivoting: multipliers, reciprocal pivots, super-diagonal */
+  PetscReal *ud;               /* [xm] u / d */
+  PetscReal *z;                /* [xm] forward-sweep work: (L^-1 P) / d */
+  PetscReal *q, *r;            /* [xm] (L^-1 e_0) / d and T^-T e_0 of the local block (several ranks) */
+  PetscInt qlen, rlen;         /* entries of q and r before they underflow to exact zeros */
+  PetscReal sub0;              /* coupling of the first local row to the last cell of the left rank */
+  PetscReal *red;              /* [4 * size] spike coefficients v0, vm, w0, wm of every rank */
+  PetscReal *ends;             /* [2 * size] y0, ym of every rank (gathered each step) */
+  PetscReal *X;                /* [2 * size] interface values: first and last cell of every rank */
+} OdFPFused;
 
 struct _n_OdFP {
   MPI_Comm comm;
   PetscMPIInt rank, size;
-  OdLandscape landscape;
+  PetscInt dim;
+  const OdFPOps *ops;
   OdOutput output;
   uint32_t seed;
   PetscBool quiet;
-  /* options */
-  PetscReal T, alpha, noise, Wmin, Wmax, t_final, dt0;
-  PetscInt n, nt;
-  PetscInt left, right, init, flux;
+  /* options common to both dimensions */
+  PetscReal T, alpha, noise, t_final, dt0;
+  PetscInt nt;
+  PetscBool save_P, reuse, dt0_set;
+  PetscInt step_method; /* OdFPStepMethod as asked (-fp_step) */
+  PetscBool fused;      /* the fused step is in use (decided in SetUp) */
+  /* engine objects */
+  DM da;
+  Mat A;                /* dP/dt = A P */
+  Mat J;                /* I/dt - A (TS factor-once path) */
+  TS ts;
+  Vec P, Pold, Ploc;
+  PetscReal jac_shift;
+  PetscInt factorizations;
+  PetscInt linear_its;    /* Krylov iterations of the TS path over the run (0 for the fused step) */
+  PetscBool conservative; /* backward Euler: flux-form update after each TS step */
+  PetscReal time, dt_fixed;
+  PetscInt xs, xm;        /* owned cells in x (1-D: the whole ownership range) */
+  PetscBool setup, ran;
+  /* history */
+  PetscReal *t, *mass;    /* [nt] */
+  PetscReal *mean;        /* 1-D [nt], 2-D [nt][2] */
+  PetscReal *Psnap;       /* 1-D: [nt][xm] local; 2-D: [nt][ny][nx] on rank 0 */
+  PetscReal P_min_local, P_min, mass_drift, mass0;
+  PetscInt steps;
+  double wall_ts;
+
+  /* ---- 1-D (fp_assemble1d.c, fp_fused.c, fp_mc.c) ---- */
+  OdLandscape landscape;
+  PetscReal Wmin, Wmax, h;
+  PetscInt n, left, right, init, flux;
   PetscReal init_mean, init_std, init_a, init_b, init_W;
   PetscBool init_a_set, init_b_set, init_W_set;
-  PetscBool stationary, validate, save_P;
+  PetscBool stationary, validate, thomas;
   PetscInt mc_walkers, mc_chunk;
-  /* objects */
-  DM da;
-  Mat A;      /* dP/dt = A P */
-  TS ts;
-  KSP kstat;  /* stationary solve */
-  Vec P, Pstat, Wc;
-  Vec Pold, Ploc;       /* backward-Euler conservative update: state before the step, ghosted */
+  KSP kstat;
+  Vec Pstat, Wc;
   PetscReal *af, *cf;   /* [xm + 1] face coefficients of faces xs..xs+xm (flux = a P_left - c P_right) */
-  PetscBool conservative; /* the TS is backward Euler: apply the flux-form update after each step */
-  PetscBool reuse;        /* -fp_reuse_factor: backward Euler through an IJacobian rebuilt only when dt changes */
-  Mat J;                  /* I/dt - A (reuse path) */
-  PetscReal jac_shift;    /* shift J was built for */
-  PetscInt factorizations;
-  PetscBool thomas;       /* -fp_thomas: 1-rank tridiagonal PCSHELL */
   PetscReal esc_left, esc_right, clipped; /* local accumulators (this rank's boundary faces) */
-  PetscReal h;
-  PetscInt xs, xm;
-  PetscBool setup;
-  /* results */
-  PetscReal *t, *mass, *mean, *std, *escaped; /* [nt] */
-  PetscReal *escaped_left, *escaped_right;    /* [nt] */
+  PetscReal *std, *escaped, *escaped_left, *escaped_right; /* [nt] */
   PetscReal clipped_total;
-  PetscReal *Psnap;                           /* [nt * xm] local snapshots */
-  PetscReal P_min, mass_drift, mass0;
-  PetscInt steps;
-  PetscReal *formula;                         /* [xm] local analytic P_inf, when formula_ok */
-  PetscBool formula_ok, ran;
+  PetscReal *formula;
+  PetscBool formula_ok;
   PetscReal stat_L1, stat_Linf_rel;
   const char *stat_method;
-  double wall_ts, wall_stat, wall_mc;
-  /* Monte Carlo */
-  PetscReal *mc;                              /* 8 arrays of [nt], see OdFPGetMonteCarlo */
+  double wall_stat, wall_mc;
+  PetscReal *mc;        /* 8 arrays of [nt], see OdFPGetMonteCarlo */
+  OdFPFused fz;
+
+  /* ---- 2-D (fp_assemble2d.c) ---- */
+  OdLandscape2D ls;
+  PetscReal xmin, xmax, ymin, ymax, mean0[2], std0[2], hx, hy;
+  PetscInt nx, ny, ys, ym, gxs, gys, gxm, gym;
+  PetscReal *exa, *exc, *eya, *eyc, *wb; /* edge rates of the cells of the ghosted box */
+  PetscReal *div;
+  PetscReal *cov;       /* [nt][3] */
+  PetscInt negative, edges, limited, cross;
+  PetscReal theta_min;
+  PetscBool cross_limited;
 };
 
+extern const OdFPOps OdFPOps1D, OdFPOps2D;
+
+/* fp.c: shared by the dimensions */
+PetscErrorCode OdFPCreateOperatorTS(OdFP fp);
+PetscErrorCode OdFPRecordCommon(OdFP fp, PetscInt k, PetscReal mass, PetscReal escaped);
+/* fp_assemble1d.c, fp_stationary1d.c */
+PetscReal OdFPPotentialDrop(OdFP fp, PetscReal xa, PetscReal xb);
+PetscErrorCode OdFPSolveStationary(OdFP fp);
+/* fp_fused.c */
+PetscErrorCode OdFPFusedStep1D(OdFP fp, PetscReal dt);
+PetscErrorCode OdFPFusedDestroy(OdFP fp);
 /* fp_mc.c */
 PetscErrorCode OdFPRunMonteCarlo(OdFP fp);
 /* fp_io.c */
-PetscErrorCode OdFPWriteDistributed(OdFP fp, hid_t file, const char *path, PetscInt nrows, const PetscReal *local, const char *units, const char *description);
+PetscErrorCode OdFPWrite1D(OdFP fp);
+PetscErrorCode OdFPView1D(OdFP fp, PetscViewer viewer);
+PetscErrorCode OdFPWrite2D(OdFP fp);
+PetscErrorCode OdFPView2D(OdFP fp, PetscViewer viewer);
+PetscErrorCode OdFPWriteCommonAttributes(OdFP fp, const char *group);
 
 extern const char *const OdFPBoundaryNames[];
 extern const char *const OdFPInitNames[];
 extern const char *const OdFPFluxNames[];
+extern const char *const OdFPCrossNames[];
+extern const char *const OdFPStepNames[];

@@ -1,78 +1,68 @@
-/* HDF5 output and summary of `optdyn fp`.
+/* Output and summary of `optdyn fp` (1-D group /fp, 2-D group /fp2d), all through the output
+   layer (include/optdyn/output.h).
 
-   Distributed fields (/fp/W, /fp/P, /fp/P_stationary, ...) are written collectively by every
-   rank from its DMDA ownership range [xs, xs + xm) as a column hyperslab of the dataset
-   (parallel HDF5, MPI-IO collective), into the same file that OdOutput opened with its
-   provenance. PETSc's HDF5 viewer is not used because it would have to open the file a
-   second time while OdOutput holds it; the layout is the same a viewer would produce. */
+   1-D distributed fields (/fp/W, /fp/P, /fp/P_stationary, ...) are written collectively by
+   every rank from its DMDA ownership range [xs, xs + xm) as a column block of the dataset
+   (OdOutputWriteRealBlock). 2-D snapshots are gathered on rank 0 during the run. */
 #include <math.h>
 #include "optdyn/options.h"
 #include "fp_impl.h"
 
-#define FPH5CALL(expr, what) \
-  do { \
-    if ((expr) < 0) SETERRQ(fp->comm, PETSC_ERR_LIB, "HDF5 failed: %s", what); \
-  } while (0)
-
-/* Dataset [nrows, n] (nrows = 0: [n]) from local columns local[row * xm + k]. */
-PetscErrorCode OdFPWriteDistributed(OdFP fp, hid_t file, const char *path, PetscInt nrows, const PetscReal *local, const char *units, const char *description)
+/* Dataset [nrows, n] (nrows = 0: [n]) from this rank's columns local[row * xm + k]. */
+static PetscErrorCode WriteColumns(OdFP fp, const char *path, PetscInt nrows, const PetscReal *local, const char *units, const char *description)
 {
-  const int ndim = nrows > 0 ? 2 : 1;
-  hsize_t dims[2], start[2], count[2];
-  hid_t space, mspace, dset, dxpl;
+  const hsize_t dims[2] = {(hsize_t)nrows, (hsize_t)fp->n}, start[2] = {0, (hsize_t)fp->xs}, count[2] = {(hsize_t)nrows, (hsize_t)fp->xm};
+  const OdDatasetInfo info = {units, description, PETSC_FALSE};
   PetscFunctionBegin;
-  if (ndim == 2) {
-    dims[0] = (hsize_t)nrows, dims[1] = (hsize_t)fp->n;
-    start[0] = 0, start[1] = (hsize_t)fp->xs;
-    count[0] = (hsize_t)nrows, count[1] = (hsize_t)fp->xm;
-  } else {
-    dims[0] = (hsize_t)fp->n, start[0] = (hsize_t)fp->xs, count[0] = (hsize_t)fp->xm;
-  }
-  FPH5CALL(space = H5Screate_simple(ndim, dims, NULL), path);
-  FPH5CALL(dset = H5Dcreate2(file, path, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path);
-  FPH5CALL(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL), path);
-  FPH5CALL(mspace = H5Screate_simple(ndim, count, NULL), path);
-  FPH5CALL(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
-  FPH5CALL(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
-  FPH5CALL(H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, space, dxpl, local), path);
-  H5Pclose(dxpl);
-  H5Sclose(mspace);
-  H5Sclose(space);
-  H5Dclose(dset);
-  if (units) PetscCall(OdOutputAttrString(fp->output, path, "units", units));
-  if (description) PetscCall(OdOutputAttrString(fp->output, path, "description", description));
+  if (nrows > 0) PetscCall(OdOutputWriteRealBlock(fp->output, path, 2, dims, start, count, local, info));
+  else PetscCall(OdOutputWriteRealBlock(fp->output, path, 1, dims + 1, start + 1, count + 1, local, info));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteVec(OdFP fp, hid_t file, const char *path, Vec v, const char *units, const char *description)
+static PetscErrorCode WriteVec(OdFP fp, const char *path, Vec v, const char *units, const char *description)
 {
   const PetscScalar *a;
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(v, &a));
-  PetscCall(OdFPWriteDistributed(fp, file, path, 0, a, units, description));
+  PetscCall(WriteColumns(fp, path, 0, a, units, description));
   PetscCall(VecRestoreArrayRead(v, &a));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdFPWrite(OdFP fp)
+/* The time-integration attributes both dimensions carry. */
+PetscErrorCode OdFPWriteCommonAttributes(OdFP fp, const char *group)
+{
+  OdOutput out = fp->output;
+  TSType type;
+  PetscFunctionBegin;
+  PetscCall(TSGetType(fp->ts, &type));
+  PetscCall(OdOutputAttrString(out, group, "ts_type", type));
+  PetscCall(OdOutputAttrString(out, group, "time_step_method", fp->fused ? "fused" : "ts"));
+  PetscCall(OdOutputAttrInt(out, group, "time_steps", fp->steps));
+  PetscCall(OdOutputAttrInt(out, group, "factorizations", fp->factorizations));
+  PetscCall(OdOutputAttrInt(out, group, "linear_iterations", fp->linear_its));
+  PetscCall(OdOutputAttrReal(out, group, "P_min", fp->P_min));
+  PetscCall(OdOutputAttrReal(out, group, "mass_drift", fp->mass_drift));
+  PetscCall(OdOutputAttrReal(out, group, "wall_time_ts", fp->wall_ts));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdFPWrite1D(OdFP fp)
 {
   OdOutput out = fp->output;
   const hsize_t dt[1] = {(hsize_t)fp->nt};
   char desc[4096];
-  hid_t file;
   PetscReal *G, *S2, *L;
   PetscFunctionBegin;
-  PetscCheck(fp->ran, fp->comm, PETSC_ERR_ORDER, "call OdFPRun() first");
   PetscCall(OdOutputOpen(out, "fp", fp->seed));
   PetscCall(OdOutputCreateGroup(out, "/fp"));
-  file = OdOutputGetFile(out);
-  PetscCall(WriteVec(fp, file, "/fp/W", fp->Wc, "W", "cell centres"));
+  PetscCall(WriteVec(fp, "/fp/W", fp->Wc, "W", "cell centres"));
   PetscCall(OdOutputWriteReal(out, "/fp/t", 1, dt, fp->t, (OdDatasetInfo){"steps", "output times (time is measured in SGD steps)", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/fp/mass", 1, dt, fp->mass, (OdDatasetInfo){"1", "probability mass left in [Wmin, Wmax] (h sum P)", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/fp/mean", 1, dt, fp->mean, (OdDatasetInfo){"W", "mean of W over the surviving mass", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/fp/std", 1, dt, fp->std, (OdDatasetInfo){"W", "standard deviation of W over the surviving mass", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/fp/escaped", 1, dt, fp->escaped, (OdDatasetInfo){"1", "mass that left through absorbing boundaries (initial mass - mass)", PETSC_FALSE}));
-  if (fp->save_P) PetscCall(OdFPWriteDistributed(fp, file, "/fp/P", fp->nt, fp->Psnap, "1/W", "density snapshots P(t_k, W_i) (cell averages) [nt, n]"));
+  if (fp->save_P) PetscCall(WriteColumns(fp, "/fp/P", fp->nt, fp->Psnap, "1/W", "density snapshots P(t_k, W_i) (cell averages) [nt, n]"));
   /* the landscape at the cell centres */
   PetscCall(PetscMalloc3(fp->xm, &G, fp->xm, &S2, fp->xm, &L));
   for (PetscInt k = 0; k < fp->xm; k++) {
@@ -80,13 +70,13 @@ PetscErrorCode OdFPWrite(OdFP fp)
     OdLandscapeGetMoments(fp->landscape, fp->Wmin + (fp->xs + k + 0.5) * fp->h, &m);
     G[k] = m.G, S2[k] = m.S2, L[k] = m.L;
   }
-  PetscCall(OdFPWriteDistributed(fp, file, "/fp/L", 0, L, "loss", "mean loss L at the cell centres"));
-  PetscCall(OdFPWriteDistributed(fp, file, "/fp/G", 0, G, "loss/W", "mean gradient G at the cell centres"));
-  PetscCall(OdFPWriteDistributed(fp, file, "/fp/S2", 0, S2, "(loss/W)^2", "gradient variance S2 at the cell centres (before -fp_noise scaling)"));
+  PetscCall(WriteColumns(fp, "/fp/L", 0, L, "loss", "mean loss L at the cell centres"));
+  PetscCall(WriteColumns(fp, "/fp/G", 0, G, "loss/W", "mean gradient G at the cell centres"));
+  PetscCall(WriteColumns(fp, "/fp/S2", 0, S2, "(loss/W)^2", "gradient variance S2 at the cell centres (before -fp_noise scaling)"));
   PetscCall(PetscFree3(G, S2, L));
   if (fp->Pstat) {
-    PetscCall(WriteVec(fp, file, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1), direct solve"));
-    if (fp->formula_ok) PetscCall(OdFPWriteDistributed(fp, file, "/fp/P_stationary_formula", 0, fp->formula, "1/W", "analytic P_inf = S2^-alpha exp(-int 2G/(T S2) dW) at the cell centres, normalized on the grid"));
+    PetscCall(WriteVec(fp, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1), direct solve"));
+    if (fp->formula_ok) PetscCall(WriteColumns(fp, "/fp/P_stationary_formula", 0, fp->formula, "1/W", "analytic P_inf = S2^-alpha exp(-int 2G/(T S2) dW) at the cell centres, normalized on the grid"));
     PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
     PetscCall(OdOutputAttrString(out, "/fp", "stationary_method", fp->stat_method));
     PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel));
@@ -125,21 +115,12 @@ PetscErrorCode OdFPWrite(OdFP fp)
   PetscCall(OdOutputAttrReal(out, "/fp", "init_a", fp->init_a));
   PetscCall(OdOutputAttrReal(out, "/fp", "init_b", fp->init_b));
   PetscCall(OdOutputAttrReal(out, "/fp", "init_W", fp->init_W));
-  {
-    TSType type;
-    PetscCall(TSGetType(fp->ts, &type));
-    PetscCall(OdOutputAttrString(out, "/fp", "ts_type", type));
-  }
-  PetscCall(OdOutputAttrInt(out, "/fp", "time_steps", fp->steps));
-  PetscCall(OdOutputAttrInt(out, "/fp", "factorizations", fp->factorizations));
-  PetscCall(OdOutputAttrReal(out, "/fp", "P_min", fp->P_min));
-  PetscCall(OdOutputAttrReal(out, "/fp", "mass_drift", fp->mass_drift));
-  PetscCall(OdOutputAttrReal(out, "/fp", "wall_time_ts", fp->wall_ts));
+  PetscCall(OdFPWriteCommonAttributes(fp, "/fp"));
   PetscCall(OdOutputClose(out, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer)
+PetscErrorCode OdFPView1D(OdFP fp, PetscViewer viewer)
 {
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "optdyn fp: landscape %s, T = %g, alpha = %g, noise = %g, %" PetscInt_FMT " cells on [%g, %g] (%s/%s), flux %s\n", OdLandscapeGetName(fp->landscape), (double)fp->T, (double)fp->alpha, (double)fp->noise, fp->n, (double)fp->Wmin,
@@ -167,3 +148,96 @@ PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(fp->output)));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode OdFPWrite2D(OdFP fp)
+{
+  OdOutput out = fp->output;
+  const hsize_t dnt[1] = {(hsize_t)fp->nt}, dm[2] = {(hsize_t)fp->nt, 2}, dc[2] = {(hsize_t)fp->nt, 3};
+  char desc[8192];
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpen(out, "fp", fp->seed));
+  PetscCall(OdOutputCreateGroup(out, "/fp2d"));
+  {
+    PetscReal *x, *y;
+    const hsize_t dx[1] = {(hsize_t)fp->nx}, dy[1] = {(hsize_t)fp->ny};
+    PetscCall(PetscMalloc2(fp->nx, &x, fp->ny, &y));
+    for (PetscInt i = 0; i < fp->nx; i++) x[i] = fp->xmin + (i + 0.5) * fp->hx;
+    for (PetscInt j = 0; j < fp->ny; j++) y[j] = fp->ymin + (j + 0.5) * fp->hy;
+    PetscCall(OdOutputWriteReal(out, "/fp2d/x", 1, dx, x, (OdDatasetInfo){"W", "cell centres in x", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/fp2d/y", 1, dy, y, (OdDatasetInfo){"W", "cell centres in y", PETSC_FALSE}));
+    PetscCall(PetscFree2(x, y));
+  }
+  PetscCall(OdOutputWriteReal(out, "/fp2d/t", 1, dnt, fp->t, (OdDatasetInfo){"steps", "output times (SGD steps)", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/fp2d/mass", 1, dnt, fp->mass, (OdDatasetInfo){"1", "probability mass hx hy sum P", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/fp2d/mean", 2, dm, fp->mean, (OdDatasetInfo){"W", "mean (x, y) [nt, 2]", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/fp2d/cov", 2, dc, fp->cov, (OdDatasetInfo){"W^2", "covariance (xx, xy, yy) [nt, 3]", PETSC_FALSE}));
+  if (fp->save_P) {
+    const hsize_t dP[3] = {(hsize_t)fp->nt, (hsize_t)fp->ny, (hsize_t)fp->nx};
+    PetscCall(OdOutputWriteReal(out, "/fp2d/P", 3, dP, fp->Psnap, (OdDatasetInfo){"1/W^2", "density snapshots P(t_k, y_j, x_i) (cell averages) [nt, ny, nx]", PETSC_FALSE}));
+  }
+  { /* landscape at the cell centres (rank 0) */
+    const hsize_t d2[2] = {(hsize_t)fp->ny, (hsize_t)fp->nx}, d3[3] = {(hsize_t)fp->ny, (hsize_t)fp->nx, 2}, d4[3] = {(hsize_t)fp->ny, (hsize_t)fp->nx, 3};
+    PetscReal *L = NULL, *G = NULL, *S = NULL;
+    if (!fp->rank) {
+      PetscCall(PetscMalloc3(fp->nx * fp->ny, &L, 2 * fp->nx * fp->ny, &G, 3 * fp->nx * fp->ny, &S));
+      for (PetscInt j = 0; j < fp->ny; j++)
+        for (PetscInt i = 0; i < fp->nx; i++) {
+          OdLandscape2DMoments m;
+          const PetscInt c = j * fp->nx + i;
+          OdLandscape2DGetMoments(fp->ls, fp->xmin + (i + 0.5) * fp->hx, fp->ymin + (j + 0.5) * fp->hy, &m);
+          L[c] = m.L, G[2 * c] = m.G[0], G[2 * c + 1] = m.G[1];
+          for (int a = 0; a < 3; a++) S[3 * c + a] = m.S[a];
+        }
+    }
+    PetscCall(OdOutputWriteReal(out, "/fp2d/L", 2, d2, L, (OdDatasetInfo){"loss", "mean loss at the cell centres [ny, nx]", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/fp2d/G", 3, d3, G, (OdDatasetInfo){"loss/W", "mean gradient (x, y) at the cell centres [ny, nx, 2]", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/fp2d/Sigma", 3, d4, S, (OdDatasetInfo){"(loss/W)^2", "gradient covariance (xx, xy, yy) at the cell centres, before -fp_noise [ny, nx, 3]", PETSC_FALSE}));
+    if (!fp->rank) PetscCall(PetscFree3(L, G, S));
+  }
+  PetscCall(OdLandscape2DDescribe(fp->ls, desc, sizeof desc));
+  PetscCall(OdOutputAttrString(out, "/fp2d", "landscape", OdLandscape2DGetName(fp->ls)));
+  PetscCall(OdOutputAttrString(out, "/fp2d", "landscape_formula", desc));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "T", fp->T));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "alpha", fp->alpha));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "noise", fp->noise));
+  PetscCall(OdOutputAttrInt(out, "/fp2d", "nx", fp->nx));
+  PetscCall(OdOutputAttrInt(out, "/fp2d", "ny", fp->ny));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "xmin", fp->xmin));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "xmax", fp->xmax));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "ymin", fp->ymin));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "ymax", fp->ymax));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "t_final", fp->t_final));
+  PetscCall(OdOutputAttrString(out, "/fp2d", "boundary", "reflecting"));
+  PetscCall(OdOutputAttrString(out, "/fp2d", "init", "normal"));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "init_mean_x", fp->mean0[0]));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "init_mean_y", fp->mean0[1]));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "init_std_x", fp->std0[0]));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "init_std_y", fp->std0[1]));
+  PetscCall(OdFPWriteCommonAttributes(fp, "/fp2d"));
+  PetscCall(OdOutputAttrInt(out, "/fp2d", "negative_offdiagonals", fp->negative));
+  PetscCall(OdOutputAttrInt(out, "/fp2d", "offdiagonals", fp->edges));
+  PetscCall(OdOutputAttrString(out, "/fp2d", "cross", OdFPCrossNames[fp->cross]));
+  PetscCall(OdOutputAttrInt(out, "/fp2d", "cross_limited_blocks", fp->limited));
+  PetscCall(OdOutputAttrReal(out, "/fp2d", "cross_theta_min", fp->theta_min));
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdFPView2D(OdFP fp, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "optdyn fp (2-D): landscape %s, T = %g, alpha = %g, noise = %g, %" PetscInt_FMT " x %" PetscInt_FMT " cells on [%g, %g] x [%g, %g], reflecting\n", OdLandscape2DGetName(fp->ls), (double)fp->T, (double)fp->alpha,
+                                   (double)fp->noise, fp->nx, fp->ny, (double)fp->xmin, (double)fp->xmax, (double)fp->ymin, (double)fp->ymax));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "cross diffusion %s: %" PetscInt_FMT " blocks limited (min theta %.3g); M-matrix: %" PetscInt_FMT " of %" PetscInt_FMT " off-diagonal rates negative\n", OdFPCrossNames[fp->cross], fp->limited, (double)fp->theta_min, fp->negative, fp->edges));
+  if (!fp->ran) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%" PetscInt_FMT " time steps (%" PetscInt_FMT " factorizations) in %.3g s, min P = %.3g, max |mass - mass0|/mass0 = %.3g\n", fp->steps, fp->factorizations, fp->wall_ts, (double)fp->P_min, (double)fp->mass_drift));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%10s %14s %10s %10s %10s %10s %10s\n", "t", "mass", "mean x", "mean y", "cov xx", "cov xy", "cov yy"));
+  const PetscInt stride = PetscMax(1, (fp->nt - 1) / 10);
+  for (PetscInt k = 0; k < fp->nt; k++) {
+    if (k % stride && k != fp->nt - 1) continue;
+    PetscCall(PetscViewerASCIIPrintf(viewer, "%10.4g %14.11f %10.5f %10.5f %10.5f %10.5f %10.5f\n", (double)fp->t[k], (double)fp->mass[k], (double)fp->mean[2 * k], (double)fp->mean[2 * k + 1], (double)fp->cov[3 * k], (double)fp->cov[3 * k + 1], (double)fp->cov[3 * k + 2]));
+  }
+  PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(fp->output)));
+  PetscFunctionReturn(0);
+}
+

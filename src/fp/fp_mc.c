@@ -1,20 +1,24 @@
 /* Monte Carlo of the SGD/GD process that `optdyn fp` models (-fp_validate).
 
    Walker w starts from the initial density (truncated normal by rejection at counter
-   (1, w, attempt, 0); uniform at (1, w, 0, 0); point: init_W) and runs
+   (1, w, attempt, 0); uniform at (1, w, 0, 0); point: init_W) and is advanced by the escape
+   module's walker kernel (OdEscapeWalk, escape.h) with Philox (seed, OD_STREAM_FP_MC) as sweep
+   point 0:
        W <- W - T (G + sqrt(s) (g_J - G)),  J uniform on {0..J-1}
-   (s = -fp_noise; s = 1 is plain SGD with W <- W - T g_J, s = 0 is GD). The datapoint of step
-   k is word k mod 4 of Philox (seed, OD_STREAM_FP_MC) at counter (0, w, k/4, 0), exactly like
-   the escape walkers. Boundaries as in the PDE: absorbing = the walker escapes at the first
-   step that leaves [Wmin, Wmax]; reflecting = mirrored back into the interval.
+   (s = -fp_noise; s = 1 is plain SGD W <- W - T g_J with the escape walkers' draws, s = 0 GD).
+   Boundaries as in the PDE: absorbing = the walker escapes at the first step that leaves
+   [Wmin, Wmax]; reflecting = mirrored back into the interval.
 
-   Walkers are grouped in chunks of -fp_mc_chunk; each chunk keeps, per output time, Welford
-   (count, mean, M2) of the surviving walkers in walker order and the number escaped; the
-   chunks are all-gathered and merged in chunk order (Chan et al.), so every number is
-   bitwise independent of the rank count. */
+   The partition and the gather are OdSweep's: each chunk of -fp_mc_chunk walkers is one sweep
+   unit (one sweep point per chunk) whose record holds, per output time, Welford (count, mean,
+   M2) of the surviving walkers in walker order and the number escaped; the chunk records are
+   merged in chunk order (Chan et al.), so every number is bitwise independent of the rank
+   count. */
 #include <math.h>
+#include "optdyn/escape.h"
 #include "optdyn/rng.h"
 #include "optdyn/stats.h"
+#include "optdyn/sweep.h"
 #include "fp_impl.h"
 
 static PetscReal Sample(OdFP fp, const OdRng *rng, uint32_t w)
@@ -44,91 +48,47 @@ static PetscReal Sample(OdFP fp, const OdRng *rng, uint32_t w)
 /* Per chunk and output time: count, mean, M2 of survivors, escaped. */
 #define REC 4
 
-static void Walk(OdFP fp, const OdRng *rng, uint32_t w, const PetscInt *steps, PetscReal *rec)
+typedef struct {
+  OdFP fp;
+  OdRng rng;
+  OdEscapeWalkProblem walk;
+  const PetscInt *steps; /* [nt] MC step of each output time */
+} MCContext;
+
+/* One sweep unit: the walkers of chunk `point`, all output times. */
+static PetscErrorCode ChunkRecord(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
 {
-  const uint32_t J = (uint32_t)OdLandscapeGetNumData(fp->landscape);
-  const PetscReal T = fp->T, s = fp->noise, sq = PetscSqrtReal(fp->noise);
-  const PetscInt nt = fp->nt, last = steps[nt - 1];
-  PetscReal W = Sample(fp, rng, w);
-  PetscInt k = 0, step = 0;
-  PetscBool alive = PETSC_TRUE;
-  uint32_t words[4];
-  for (;;) {
-    for (; k < nt && steps[k] == step; k++) {
-      PetscReal *r = rec + REC * k;
-      if (!alive) {
+  MCContext *mc = ctx;
+  OdFP fp = mc->fp;
+  const PetscInt nt = fp->nt, w0 = point * fp->mc_chunk, w1 = PetscMin(fp->mc_walkers, w0 + fp->mc_chunk);
+  PetscReal *W;
+  PetscBool *alive;
+  PetscFunctionBegin;
+  (void)chunk;
+  PetscCall(PetscMalloc2(w1 - w0, &W, w1 - w0, &alive));
+  for (PetscInt w = w0; w < w1; w++) W[w - w0] = Sample(fp, &mc->rng, (uint32_t)w), alive[w - w0] = PETSC_TRUE;
+  for (PetscInt k = 0; k < nt; k++) {
+    PetscReal *r = rec + REC * k;
+    if (k > 0) OdEscapeWalk(&mc->walk, &mc->rng, 0, w0, w1, mc->steps[k - 1], mc->steps[k], W, alive);
+    for (PetscInt w = 0; w < w1 - w0; w++) {
+      if (!alive[w]) {
         r[3] += 1;
         continue;
       }
-      const PetscReal d = W - r[1];
+      const PetscReal d = W[w] - r[1];
       r[0] += 1;
       r[1] += d / r[0];
-      r[2] += d * (W - r[1]);
+      r[2] += d * (W[w] - r[1]);
     }
-    if (step == last) break;
-    if (!alive) { /* escaped walkers only count */
-      step = steps[k];
-      continue;
-    }
-    PetscReal g;
-    if (s == 1 || s == 0) {
-      if (s == 1) {
-        if ((step & 3) == 0) OdRngWords(rng, OdCounterMake(0, w, (uint32_t)(step >> 2), 0), words);
-        g = OdLandscapeGrad(fp->landscape, (PetscInt)OdRngIndexFromWord(words[step & 3], J), W);
-      } else {
-        g = 0;
-        for (uint32_t j = 0; j < J; j++) g += OdLandscapeGrad(fp->landscape, (PetscInt)j, W);
-        g /= J;
-      }
-    } else {
-      PetscReal G = 0;
-      for (uint32_t j = 0; j < J; j++) G += OdLandscapeGrad(fp->landscape, (PetscInt)j, W);
-      G /= J;
-      if ((step & 3) == 0) OdRngWords(rng, OdCounterMake(0, w, (uint32_t)(step >> 2), 0), words);
-      g = G + sq * (OdLandscapeGrad(fp->landscape, (PetscInt)OdRngIndexFromWord(words[step & 3], J), W) - G);
-    }
-    W -= T * g;
-    step++;
-    if (W > fp->Wmax) {
-      if (fp->right == OD_FP_ABSORBING) alive = PETSC_FALSE;
-      else W = PetscMax(2 * fp->Wmax - W, fp->Wmin);
-    } else if (W < fp->Wmin) {
-      if (fp->left == OD_FP_ABSORBING) alive = PETSC_FALSE;
-      else W = PetscMin(2 * fp->Wmin - W, fp->Wmax);
-    }
-    if (!isfinite(W)) alive = PETSC_FALSE;
   }
+  PetscCall(PetscFree2(W, alive));
+  PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdFPRunMonteCarlo(OdFP fp)
+/* Chunk records merged in chunk order into the eight [nt] Monte Carlo curves. */
+static void MergeChunks(OdFP fp, PetscInt nchunks, const PetscInt *steps, const PetscReal *all)
 {
-  const PetscInt nt = fp->nt, N = fp->mc_walkers, chunk = fp->mc_chunk;
-  const PetscInt nchunks = (N + chunk - 1) / chunk;
-  const PetscInt c0 = nchunks * fp->rank / fp->size, c1 = nchunks * (fp->rank + 1) / fp->size;
-  const OdRng rng = OdRngCreate(fp->seed, OD_STREAM_FP_MC);
-  PetscInt *steps;
-  PetscReal *mine, *all;
-  PetscMPIInt *counts, *displs;
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(nt, &steps));
-  for (PetscInt k = 0; k < nt; k++) steps[k] = (PetscInt)llround(fp->t[k]);
-  for (PetscInt k = 1; k < nt; k++) steps[k] = PetscMax(steps[k], steps[k - 1]);
-  PetscCall(PetscCalloc1((c1 - c0) * REC * nt + 1, &mine));
-  PetscCall(PetscMalloc1(nchunks * REC * nt, &all));
-  for (PetscInt c = c0; c < c1; c++) {
-    PetscReal *rec = mine + (c - c0) * REC * nt;
-    for (PetscInt w = c * chunk; w < PetscMin(N, (c + 1) * chunk); w++) Walk(fp, &rng, (uint32_t)w, steps, rec);
-  }
-  PetscCall(PetscMalloc2(fp->size, &counts, fp->size, &displs));
-  for (PetscMPIInt r = 0; r < fp->size; r++) {
-    const PetscInt a = nchunks * r / fp->size, b = nchunks * (r + 1) / fp->size;
-    counts[r] = (PetscMPIInt)((b - a) * REC * nt);
-    displs[r] = (PetscMPIInt)(a * REC * nt);
-  }
-  PetscCallMPI(MPI_Allgatherv(mine, counts[fp->rank], MPIU_REAL, all, counts, displs, MPIU_REAL, fp->comm));
-  PetscCall(PetscFree2(counts, displs));
-  PetscCall(PetscFree(fp->mc));
-  PetscCall(PetscMalloc1(8 * nt, &fp->mc));
+  const PetscInt nt = fp->nt, N = fp->mc_walkers;
   for (PetscInt k = 0; k < nt; k++) {
     PetscReal n = 0, mean = 0, M2 = 0, esc = 0;
     for (PetscInt c = 0; c < nchunks; c++) {
@@ -149,8 +109,36 @@ PetscErrorCode OdFPRunMonteCarlo(OdFP fp)
     fp->mc[5 * nt + k] = esc / N;
     OdWilsonInterval(esc, (double)N, OD_Z95, &fp->mc[6 * nt + k], &fp->mc[7 * nt + k]);
   }
+}
+
+PetscErrorCode OdFPRunMonteCarlo(OdFP fp)
+{
+  const PetscInt nt = fp->nt, nchunks = (fp->mc_walkers + fp->mc_chunk - 1) / fp->mc_chunk;
+  PetscInt *steps;
+  PetscReal *all;
+  OdSweep sweep;
+  PetscBool interrupted;
+  MCContext mc;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(nt, &steps));
+  for (PetscInt k = 0; k < nt; k++) steps[k] = (PetscInt)llround(fp->t[k]);
+  for (PetscInt k = 1; k < nt; k++) steps[k] = PetscMax(steps[k], steps[k - 1]);
+  mc.fp = fp;
+  mc.rng = OdRngCreate(fp->seed, OD_STREAM_FP_MC);
+  mc.walk = (OdEscapeWalkProblem){fp->landscape, fp->T, fp->noise, fp->Wmin, fp->Wmax, fp->left == OD_FP_ABSORBING, fp->right == OD_FP_ABSORBING};
+  mc.steps = steps;
+  PetscCall(OdSweepCreate(fp->comm, &sweep));
+  PetscCall(OdSweepSetSizes(sweep, nchunks, 1, REC * nt));
+  PetscCall(OdSweepSetLabel(sweep, "fp-mc"));
+  PetscCall(OdSweepSetUp(sweep));
+  PetscCall(PetscMalloc1(nchunks * REC * nt, &all));
+  PetscCall(OdSweepRun(sweep, ChunkRecord, &mc, all, &interrupted));
+  PetscCheck(!interrupted, fp->comm, PETSC_ERR_SIG, "fp: Monte Carlo interrupted by a stop signal");
+  PetscCall(OdSweepDestroy(&sweep));
+  PetscCall(PetscFree(fp->mc));
+  PetscCall(PetscMalloc1(8 * nt, &fp->mc));
+  MergeChunks(fp, nchunks, steps, all);
   PetscCall(PetscFree(steps));
-  PetscCall(PetscFree(mine));
   PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }

@@ -348,6 +348,92 @@ static PetscReal MaxDop(PetscInt n, PetscInt nd, const PetscReal *comp[])
   return mx;
 }
 
+/* Summaries over the landscape points of one file (indices first .. first + n - 1 of the
+   n0 x n1 grid): the trapezoid of (1 - Comp) over axis 0 (and axis 1 over the complete rows
+   of 2-D grids), the number of points with Comp < 0, and the δ-check's max |dOp|. The one
+   implementation, used by the run and by `optdyn op -summarize` on merged files. */
+typedef struct {
+  PetscReal integral, max_dop;
+  PetscInt nneg;
+} OpSummary;
+
+static PetscErrorCode LandscapeSummary(PetscInt n1, const PetscReal grid0[], const PetscReal grid1[], PetscInt first, PetscInt n, const PetscReal s0v[], PetscInt nd, const PetscReal *comp[], OpSummary *sum)
+{
+  PetscFunctionBegin;
+  sum->nneg = 0;
+  for (PetscInt i = 0; i < n; i++) sum->nneg += OdOpSign(comp[0][i]) < 0;
+  sum->max_dop = nd > 1 ? MaxDop(n, nd, comp) : (PetscReal)NAN;
+  if (n1 == 1) sum->integral = OdOpIntegralOneMinusComp(n, s0v, comp[0]);
+  else {
+    const PetscInt r0 = (first + n1 - 1) / n1, r1 = (first + n) / n1; /* complete rows [r0, r1) */
+    PetscReal *rowint, *rows;
+    PetscCall(PetscMalloc2(PetscMax(r1 - r0, 1), &rowint, PetscMax(r1 - r0, 1), &rows));
+    for (PetscInt r = r0; r < r1; r++) {
+      rowint[r - r0] = OdOpIntegralOneMinusComp(n1, grid1, comp[0] + (r * n1 - first));
+      rows[r - r0] = grid0[r];
+    }
+    sum->integral = 0;
+    for (PetscInt r = 0; r + 1 < r1 - r0; r++) sum->integral += 0.5 * (rows[r + 1] - rows[r]) * (rowint[r] + rowint[r + 1]);
+    PetscCall(PetscFree2(rowint, rows));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteSummary(OdOutput out, const OpSummary *sum)
+{
+  PetscFunctionBegin;
+  PetscCall(OdOutputAttrReal(out, "/op", "integral_one_minus_comp", sum->integral));
+  PetscCall(OdOutputAttrInt(out, "/op", "comp_negative_points", sum->nneg));
+  PetscCall(OdOutputAttrReal(out, "/op", "delta_check_max_abs_dop", sum->max_dop));
+  PetscFunctionReturn(0);
+}
+
+/* Read /op/<name> (n values) or NULL if absent. */
+static PetscErrorCode ReadOptional(OdOutput out, const char *name, PetscInt *n, PetscReal **v)
+{
+  PetscBool exists;
+  PetscFunctionBegin;
+  *v = NULL;
+  PetscCall(OdOutputExists(out, name, NULL, &exists));
+  if (exists) PetscCall(OdOutputReadReal(out, name, n, v));
+  PetscFunctionReturn(0);
+}
+
+/* `optdyn op -summarize FILE`: recompute the landscape summaries from the per-point data. */
+PetscErrorCode OdOpSummarize(MPI_Comm comm, const char *path)
+{
+  OdOutput out;
+  char system[64];
+  int64_t n1, first;
+  PetscInt n, ng0, ng1 = 0, nc;
+  PetscReal *s0v, *grid0, *grid1, *c[MAXD];
+  OpSummary sum;
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpenExisting(comm, path, &out));
+  PetscCall(OdOutputReadAttrString(out, "/", "command", system, sizeof system));
+  PetscCheck(!strcmp(system, "op"), comm, PETSC_ERR_USER_INPUT, "%s was written by 'optdyn %s', not 'optdyn op'", path, system);
+  PetscCall(OdOutputReadAttrString(out, "/op", "system", system, sizeof system));
+  if (strcmp(system, "finite")) { /* finite-state files have no landscape */
+    PetscCall(OdOutputReadAttrInt(out, "/op", "num1", &n1));
+    PetscCall(OdOutputReadAttrInt(out, "/", "sweep_first", &first));
+    PetscCall(OdOutputReadReal(out, "/op/s0", &n, &s0v));
+    PetscCall(OdOutputReadReal(out, "/op/grid_s0", &ng0, &grid0));
+    PetscCall(ReadOptional(out, "/op/grid_s1", &ng1, &grid1));
+    PetscCall(OdOutputReadReal(out, "/op/comp", &nc, &c[0]));
+    PetscCall(ReadOptional(out, "/op/comp_delta10", &nc, &c[1]));
+    PetscCall(ReadOptional(out, "/op/comp_delta100", &nc, &c[2]));
+    PetscCall(LandscapeSummary((PetscInt)n1, grid0, grid1, (PetscInt)first, n, s0v, c[1] ? MAXD : 1, (const PetscReal **)c, &sum));
+    PetscCall(WriteSummary(out, &sum));
+    PetscCall(PetscFree(s0v));
+    PetscCall(PetscFree(grid0));
+    PetscCall(PetscFree(grid1));
+    for (PetscInt j = 0; j < MAXD; j++) PetscCall(PetscFree(c[j]));
+  }
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscCall(OdOutputDestroy(&out));
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void VarList(OdOpSystem s, char *buf, size_t len)
@@ -391,15 +477,15 @@ static PetscErrorCode WriteTrajectory(OdOp o)
   }
   const hsize_t dt1[1] = {(hsize_t)nt}, dtv[2] = {(hsize_t)nt, (hsize_t)nv}, dd[3] = {(hsize_t)nd, (hsize_t)nt, (hsize_t)nv}, dv[1] = {(hsize_t)nv}, dnd[1] = {(hsize_t)nd};
   PetscCall(OdOutputCreateGroup(out, "/op/trajectory"));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/t", 1, dt1, t, (OdDatasetInfo){"time", "time k*dt of each stored step", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/w", 2, dtv, tw, (OdDatasetInfo){"state", "world W: every variable (columns in the order of the attribute variables) at each stored step", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/x_minus_w", 2, dtv, tx, (OdDatasetInfo){"state", "x - w, where X is W with n's initial value perturbed by delta", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/y_minus_w", 2, dtv, ty, (OdDatasetInfo){"state", "y - w, where Y is X with the variables of A clamped to W (up to t_A)", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp", 2, dtv, comp, (OdDatasetInfo){"1", "Comp(A; n, m) = (x^m - w^m)/(y^m - w^m) for every target m (column); NaN where y^m = w^m", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/op", 2, dtv, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| (the real part where Comp < 0; see comp_sign)", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp_sign", 2, dtv, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op would be complex: -ln|Comp| + i pi), 0 undefined", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/deltas", 1, dnd, o->deltas, (OdDatasetInfo){"state", "the perturbations of the delta-convergence check (delta, delta/10, delta/100)", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp_by_delta", 3, dd, cd, (OdDatasetInfo){"1", "Comp for each delta of the convergence check [delta, step, variable]", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/t", 1, dt1, t, (OdDatasetInfo){"time", "time k*dt of each stored step", PETSC_FALSE, "t"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/w", 2, dtv, tw, (OdDatasetInfo){"state", "world W: every variable (columns in the order of the attribute variables) at each stored step", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/x_minus_w", 2, dtv, tx, (OdDatasetInfo){"state", "x - w, where X is W with n's initial value perturbed by delta", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/y_minus_w", 2, dtv, ty, (OdDatasetInfo){"state", "y - w, where Y is X with the variables of A clamped to W (up to t_A)", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp", 2, dtv, comp, (OdDatasetInfo){"1", "Comp(A; n, m) = (x^m - w^m)/(y^m - w^m) for every target m (column); NaN where y^m = w^m", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/op", 2, dtv, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| (the real part where Comp < 0; see comp_sign)", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp_sign", 2, dtv, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op would be complex: -ln|Comp| + i pi), 0 undefined", PETSC_FALSE, "t,"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/deltas", 1, dnd, o->deltas, (OdDatasetInfo){"state", "the perturbations of the delta-convergence check (delta, delta/10, delta/100)", PETSC_FALSE, "deltas"}));
+  PetscCall(OdOutputWriteReal(out, "/op/trajectory/comp_by_delta", 3, dd, cd, (OdDatasetInfo){"1", "Comp for each delta of the convergence check [delta, step, variable]", PETSC_FALSE, "deltas,t,"}));
   PetscCall(OdOutputWriteReal(out, "/op/trajectory/delta_check_max_abs_dop", 1, dv, dmax, (OdDatasetInfo){"nats", "per target variable: max over stored steps of |Op(delta/10^j) - Op(delta)| (where both are finite)", PETSC_FALSE}));
   PetscCall(PetscFree3(w, x, y));
   PetscCall(PetscFree5(tw, tx, ty, t, cd));
@@ -412,41 +498,29 @@ static PetscErrorCode WriteContinuous(OdOp o)
   OdOpSystem s = o->sys;
   const PetscInt n = o->count, nd = o->nd;
   PetscReal *s0v, *s1v, *comp, *opv, *sign, *wm, *dxm, *dym, *c10, *c100;
+  int64_t *pt;
   char desc[1024], vars[256];
   OdOutput out = o->output;
   PetscFunctionBegin;
   PetscCall(PetscMalloc5(PetscMax(n, 1), &s0v, PetscMax(n, 1), &s1v, PetscMax(n, 1), &comp, PetscMax(n, 1), &opv, PetscMax(n, 1), &sign));
   PetscCall(PetscMalloc5(PetscMax(n, 1), &wm, PetscMax(n, 1), &dxm, PetscMax(n, 1), &dym, PetscMax(n, 1), &c10, PetscMax(n, 1), &c100));
-  o->nneg = 0;
+  PetscCall(PetscMalloc1(PetscMax(n, 1), &pt));
   for (PetscInt i = 0; i < n; i++) {
     const PetscInt p = o->first + i;
     const PetscReal *rec = o->record + i * RECLEN;
+    pt[i] = p;
     s0v[i] = o->grid0[p / o->n1];
     s1v[i] = o->grid1[p % o->n1];
     comp[i] = rec[0], c10[i] = rec[1], c100[i] = rec[2];
     opv[i] = OdOpOp(comp[i]);
     sign[i] = OdOpSign(comp[i]);
-    o->nneg += sign[i] < 0;
     wm[i] = rec[MAXD], dxm[i] = rec[MAXD + 1], dym[i] = rec[MAXD + 2];
   }
   {
     const PetscReal *cs[MAXD] = {comp, c10, c100};
-    o->max_dop = MaxDop(n, nd, cs);
-  }
-  /* integral of (1 - Comp): trapezoid over axis 0 (and axis 1 for 2-D grids) of the points in this file */
-  if (o->n1 == 1) o->integral = OdOpIntegralOneMinusComp(n, s0v, comp);
-  else {
-    /* rows i0 complete in this file only; 2-D trapezoid over complete rows */
-    PetscInt r0 = (o->first + o->n1 - 1) / o->n1, r1 = (o->first + n) / o->n1; /* complete rows [r0, r1) */
-    PetscReal *rowint, *rows;
-    PetscCall(PetscMalloc2(PetscMax(r1 - r0, 1), &rowint, PetscMax(r1 - r0, 1), &rows));
-    for (PetscInt r = r0; r < r1; r++) {
-      rowint[r - r0] = OdOpIntegralOneMinusComp(o->n1, o->grid1, comp + (r * o->n1 - o->first));
-      rows[r - r0] = o->grid0[r];
-    }
-    o->integral = 0;
-    for (PetscInt r = 0; r + 1 < r1 - r0; r++) o->integral += 0.5 * (rows[r + 1] - rows[r]) * (rowint[r] + rowint[r + 1]);
-    PetscCall(PetscFree2(rowint, rows));
+    OpSummary sum;
+    PetscCall(LandscapeSummary(o->n1, o->grid0, o->grid1, o->first, n, s0v, nd, cs, &sum));
+    o->integral = sum.integral, o->nneg = sum.nneg, o->max_dop = sum.max_dop;
   }
 
   PetscCall(OdOutputOpen(out, "op", o->seed));
@@ -456,20 +530,21 @@ static PetscErrorCode WriteContinuous(OdOp o)
   char d_s0[256], d_s1[256];
   snprintf(d_s0, sizeof d_s0, "initial value of %s (the perturbed variable n) at each landscape point", o->n_name);
   snprintf(d_s1, sizeof d_s1, "initial value of %s (landscape axis 1) at each landscape point", o->s1_name);
-  PetscCall(OdOutputWriteReal(out, "/op/s0", 1, dn, s0v, (OdDatasetInfo){"state", d_s0, PETSC_TRUE}));
-  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/s1", 1, dn, s1v, (OdDatasetInfo){"state", d_s1, PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/comp", 1, dn, comp, (OdDatasetInfo){"1", "Comp(A; n, m) at time t: (x^m - w^m)/(y^m - w^m) with perturbation delta (NaN where y^m = w^m)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/op", 1, dn, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| at time t (real part where Comp < 0, see comp_sign)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/comp_sign", 1, dn, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op complex), 0 (undefined)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/w_m", 1, dn, wm, (OdDatasetInfo){"state", "the world's target value w^m at time t", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/x_minus_w", 1, dn, dxm, (OdDatasetInfo){"state", "x^m - w^m at time t (perturbation delta)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/op/y_minus_w", 1, dn, dym, (OdDatasetInfo){"state", "y^m - w^m at time t (perturbation delta)", PETSC_TRUE}));
+  PetscCall(OdOutputWriteInt64(out, "/op/point", 1, dn, pt, (OdDatasetInfo){"1", "index p of each landscape point (row-major over grid_s0 x grid_s1)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/s0", 1, dn, s0v, (OdDatasetInfo){"state", d_s0, PETSC_TRUE, "point"}));
+  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/s1", 1, dn, s1v, (OdDatasetInfo){"state", d_s1, PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/comp", 1, dn, comp, (OdDatasetInfo){"1", "Comp(A; n, m) at time t: (x^m - w^m)/(y^m - w^m) with perturbation delta (NaN where y^m = w^m)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/op", 1, dn, opv, (OdDatasetInfo){"nats", "Op(A; n, m) = -ln|Comp| at time t (real part where Comp < 0, see comp_sign)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/comp_sign", 1, dn, sign, (OdDatasetInfo){"1", "sign of Comp: +1, -1 (Op complex), 0 (undefined)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/w_m", 1, dn, wm, (OdDatasetInfo){"state", "the world's target value w^m at time t", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/x_minus_w", 1, dn, dxm, (OdDatasetInfo){"state", "x^m - w^m at time t (perturbation delta)", PETSC_TRUE, "point"}));
+  PetscCall(OdOutputWriteReal(out, "/op/y_minus_w", 1, dn, dym, (OdDatasetInfo){"state", "y^m - w^m at time t (perturbation delta)", PETSC_TRUE, "point"}));
   if (nd > 1) {
-    PetscCall(OdOutputWriteReal(out, "/op/comp_delta10", 1, dn, c10, (OdDatasetInfo){"1", "Comp with perturbation delta/10 (convergence check)", PETSC_TRUE}));
-    PetscCall(OdOutputWriteReal(out, "/op/comp_delta100", 1, dn, c100, (OdDatasetInfo){"1", "Comp with perturbation delta/100 (convergence check)", PETSC_TRUE}));
+    PetscCall(OdOutputWriteReal(out, "/op/comp_delta10", 1, dn, c10, (OdDatasetInfo){"1", "Comp with perturbation delta/10 (convergence check)", PETSC_TRUE, "point"}));
+    PetscCall(OdOutputWriteReal(out, "/op/comp_delta100", 1, dn, c100, (OdDatasetInfo){"1", "Comp with perturbation delta/100 (convergence check)", PETSC_TRUE, "point"}));
   }
-  PetscCall(OdOutputWriteReal(out, "/op/grid_s0", 1, d0, o->grid0, (OdDatasetInfo){"state", "all values of landscape axis 0 (the point of /op/s0 index p is grid_s0[p / num1])", PETSC_FALSE}));
-  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/grid_s1", 1, d1, o->grid1, (OdDatasetInfo){"state", "all values of landscape axis 1 (index p % num1)", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/op/grid_s0", 1, d0, o->grid0, (OdDatasetInfo){"state", "all values of landscape axis 0 (the point of /op/s0 index p is grid_s0[p / num1])", PETSC_FALSE, "grid_s0"}));
+  if (o->s1var >= 0) PetscCall(OdOutputWriteReal(out, "/op/grid_s1", 1, d1, o->grid1, (OdDatasetInfo){"state", "all values of landscape axis 1 (index p % num1)", PETSC_FALSE, "grid_s1"}));
 
   s->describe(s, desc, sizeof desc);
   VarList(s, vars, sizeof vars);
@@ -492,13 +567,15 @@ static PetscErrorCode WriteContinuous(OdOp o)
   PetscCall(OdOutputAttrString(out, "/op", "s1_variable", o->s1var >= 0 ? o->s1_name : "none"));
   PetscCall(OdOutputAttrInt(out, "/op", "num0", o->n0));
   PetscCall(OdOutputAttrInt(out, "/op", "num1", o->n1));
-  PetscCall(OdOutputAttrReal(out, "/op", "integral_one_minus_comp", o->integral));
-  PetscCall(OdOutputAttrInt(out, "/op", "comp_negative_points", o->nneg));
-  PetscCall(OdOutputAttrReal(out, "/op", "delta_check_max_abs_dop", nd > 1 ? o->max_dop : (PetscReal)NAN));
+  {
+    const OpSummary sum = {o->integral, o->max_dop, o->nneg};
+    PetscCall(WriteSummary(out, &sum));
+  }
   PetscCall(WriteTrajectory(o));
   PetscCall(OdOutputClose(out, PETSC_TRUE));
   PetscCall(PetscFree5(s0v, s1v, comp, opv, sign));
   PetscCall(PetscFree5(wm, dxm, dym, c10, c100));
+  PetscCall(PetscFree(pt));
   PetscFunctionReturn(0);
 }
 

@@ -9,4 +9,4 @@ static PetscErrorCode OdOpCmdRun(void *obj, PetscBool *interrupted)
   return OdOpRun((OdOp)obj, interrupted);
 }
 
-const OdCommand OdOpCommand = {"op", "measuring optimization: finite-state optimizing strength, Comp/Op landscapes on thermostats and Lorenz", "op_", OdOpCmdCreate, OdOpCmdSetFromOptions, OdOpCmdSetUp, OdOpCmdRun, OdOpCmdView, OdOpCmdDestroy, NULL};
+const OdCommand OdOpCommand = {"op", "measuring optimization: finite-state optimizing strength, Comp/Op landscapes on thermostats and Lorenz", "op_", OdOpCmdCreate, OdOpCmdSetFromOptions, OdOpCmdSetUp, OdOpCmdRun, OdOpCmdView, OdOpCmdDestroy, OdOpSummarize};

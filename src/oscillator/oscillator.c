@@ -296,16 +296,54 @@ static PetscErrorCode WriteTrajectories(OdOscillator o)
   PetscFunctionReturn(0);
 }
 
-static void BestCell(OdOscillator o, PetscInt *bi, PetscInt *bj)
+/* The cell (row i, column j) of the smallest measured rate in row-major order over the
+   [nrows, nb] map (the first one on ties); *bi = -1 if no rate is finite. The one
+   implementation, used by the run and by `optdyn oscillator -summarize` on merged files. */
+static void BestCell(PetscInt nrows, PetscInt nb, const PetscReal rate[], PetscInt *bi, PetscInt *bj)
 {
-  const PetscInt nb = o->beta_num;
   PetscReal best = INFINITY;
   *bi = *bj = -1;
-  for (PetscInt i = 0; i < o->count; i++)
+  for (PetscInt i = 0; i < nrows; i++)
     for (PetscInt j = 0; j < nb; j++) {
-      const PetscReal r = o->record[i * o->nfields + F_RATE_MEAS * nb + j];
+      const PetscReal r = rate[i * nb + j];
       if (r < best) best = r, *bi = i, *bj = j;
     }
+}
+
+static PetscErrorCode WriteBest(OdOutput out, PetscInt nrows, PetscInt nb, const PetscReal eta[], const PetscReal beta[], const PetscReal rate[])
+{
+  PetscInt bi, bj;
+  PetscFunctionBegin;
+  BestCell(nrows, nb, rate, &bi, &bj);
+  if (bi < 0) PetscFunctionReturn(0);
+  PetscCall(OdOutputAttrReal(out, "/oscillator", "best_eta", eta[bi]));
+  PetscCall(OdOutputAttrReal(out, "/oscillator", "best_beta", beta[bj]));
+  PetscCall(OdOutputAttrReal(out, "/oscillator", "best_rate_measured", rate[bi * nb + bj]));
+  PetscFunctionReturn(0);
+}
+
+/* `optdyn oscillator -summarize FILE`: recompute the best cell from the per-point maps. */
+PetscErrorCode OdOscillatorSummarize(MPI_Comm comm, const char *path)
+{
+  OdOutput out;
+  char command[64];
+  PetscInt ne, nb, nr;
+  PetscReal *eta, *beta, *rate;
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpenExisting(comm, path, &out));
+  PetscCall(OdOutputReadAttrString(out, "/", "command", command, sizeof command));
+  PetscCheck(!strcmp(command, "oscillator"), comm, PETSC_ERR_USER_INPUT, "%s was written by 'optdyn %s', not 'optdyn oscillator'", path, command);
+  PetscCall(OdOutputReadReal(out, "/oscillator/eta", &ne, &eta));
+  PetscCall(OdOutputReadReal(out, "/oscillator/beta", &nb, &beta));
+  PetscCall(OdOutputReadReal(out, "/oscillator/rate_measured", &nr, &rate));
+  PetscCheck(nr == ne * nb, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: /oscillator/rate_measured has %" PetscInt_FMT " values, expected eta x beta = %" PetscInt_FMT, path, nr, ne * nb);
+  PetscCall(WriteBest(out, ne, nb, eta, beta, rate));
+  PetscCall(PetscFree(eta));
+  PetscCall(PetscFree(beta));
+  PetscCall(PetscFree(rate));
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscCall(OdOutputDestroy(&out));
+  PetscFunctionReturn(0);
 }
 
 /* Textbook optimal hyperparameters on a quadratic with curvatures in [mu, L]. */
@@ -357,24 +395,28 @@ static PetscErrorCode WriteOutput(OdOscillator o)
   PetscCall(OdOutputSetSweep(out, o->K, o->N, o->first, o->count, o->eta_num));
   PetscCall(OdOutputCreateGroup(out, "/oscillator"));
   const hsize_t dE[1] = {(hsize_t)nc}, dB[1] = {(hsize_t)nb}, dM[2] = {(hsize_t)nc, (hsize_t)nb}, dMD[3] = {(hsize_t)nc, (hsize_t)nb, (hsize_t)nd}, dD[1] = {(hsize_t)nd}, dBD[2] = {(hsize_t)nb, (hsize_t)nd}, dV[2] = {(hsize_t)nd, (hsize_t)nd};
-  PetscCall(OdOutputWriteReal(out, "/oscillator/eta", 1, dE, etas, (OdDatasetInfo){"1", "learning rate eta of each row (sweep point)", PETSC_TRUE}));
-  PetscCall(OdOutputWriteReal(out, "/oscillator/beta", 1, dB, o->beta, (OdDatasetInfo){"1", "momentum beta of each column (adam: beta1, rmsprop: squared-gradient decay)", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/oscillator/eta", 1, dE, etas, (OdDatasetInfo){"1", "learning rate eta of each row (sweep point)", PETSC_TRUE, "eta"}));
+  PetscCall(OdOutputWriteReal(out, "/oscillator/beta", 1, dB, o->beta, (OdDatasetInfo){"1", "momentum beta of each column (adam: beta1, rmsprop: squared-gradient decay)", PETSC_FALSE, "beta"}));
   for (PetscInt f = 0; f < F_NSCALAR; f++) {
     char path[128];
     ExtractMap(o, f, -1, map);
     snprintf(path, sizeof path, "/oscillator/%s", names[f]);
-    PetscCall(OdOutputWriteReal(out, path, 2, dM, map, infos[f]));
+    OdDatasetInfo info = infos[f];
+    info.dims = "eta,beta";
+    PetscCall(OdOutputWriteReal(out, path, 2, dM, map, info));
   }
   for (PetscInt f = 0; f < FD_N; f++) {
     char path[128];
     ExtractMap(o, -1, f, map);
     snprintf(path, sizeof path, "/oscillator/%s", dnames[f]);
-    PetscCall(OdOutputWriteReal(out, path, 3, dMD, map, dinfos[f]));
+    OdDatasetInfo info = dinfos[f];
+    info.dims = "eta,beta,curvatures";
+    PetscCall(OdOutputWriteReal(out, path, 3, dMD, map, info));
   }
-  PetscCall(OdOutputWriteReal(out, "/oscillator/curvatures", 1, dD, o->pb.lambda, (OdDatasetInfo){"1/x^2", "Hessian eigenvalues lambda at the minimum (stiffness per eigen-direction), descending", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/oscillator/curvatures", 1, dD, o->pb.lambda, (OdDatasetInfo){"1/x^2", "Hessian eigenvalues lambda at the minimum (stiffness per eigen-direction), descending", PETSC_FALSE, "curvatures"}));
   PetscCall(OdOutputWriteReal(out, "/oscillator/eigenvectors", 2, dV, o->pb.evec, (OdDatasetInfo){"1", "eigenvectors of the Hessian at the minimum (columns)", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/oscillator/critical_eta", 2, dBD, crit, (OdDatasetInfo){"1", "learning rate of discrete critical damping (double characteristic root) at each beta, per eigen-direction", PETSC_FALSE}));
-  PetscCall(OdOutputWriteReal(out, "/oscillator/critical_eta_ode", 2, dBD, critode, (OdDatasetInfo){"1", "learning rate at which the continuum damping ratio zeta = 1, per eigen-direction (inf: never)", PETSC_FALSE}));
+  PetscCall(OdOutputWriteReal(out, "/oscillator/critical_eta", 2, dBD, crit, (OdDatasetInfo){"1", "learning rate of discrete critical damping (double characteristic root) at each beta, per eigen-direction", PETSC_FALSE, "beta,curvatures"}));
+  PetscCall(OdOutputWriteReal(out, "/oscillator/critical_eta_ode", 2, dBD, critode, (OdDatasetInfo){"1", "learning rate at which the continuum damping ratio zeta = 1, per eigen-direction (inf: never)", PETSC_FALSE, "beta,curvatures"}));
   PetscCall(OdOutputWriteReal(out, "/oscillator/xmin", 1, dD, o->pb.xmin, (OdDatasetInfo){"x", "the minimum x*", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/oscillator/x0", 1, dD, o->x0, (OdDatasetInfo){"x", "starting point of every run (at rest)", PETSC_FALSE}));
   PetscCall(OdOutputAttrString(out, "/oscillator", "optimizer", OdOscOptimizerNames[o->optimizer]));
@@ -394,14 +436,9 @@ static PetscErrorCode WriteOutput(OdOscillator o)
   PetscCall(OdOutputAttrReal(out, "/oscillator", "tol", o->tol));
   PetscCall(OdOutputAttrString(out, "/oscillator", "step_time", (o->optimizer == OD_OSC_GD || o->optimizer == OD_OSC_RMSPROP) ? "h = eta" : "h = sqrt(eta)"));
   {
-    PetscInt bi, bj;
     PetscReal e, b, r;
-    BestCell(o, &bi, &bj);
-    if (bi >= 0) {
-      PetscCall(OdOutputAttrReal(out, "/oscillator", "best_eta", o->eta[o->first + bi]));
-      PetscCall(OdOutputAttrReal(out, "/oscillator", "best_beta", o->beta[bj]));
-      PetscCall(OdOutputAttrReal(out, "/oscillator", "best_rate_measured", o->record[bi * o->nfields + F_RATE_MEAS * nb + bj]));
-    }
+    ExtractMap(o, F_RATE_MEAS, -1, map);
+    PetscCall(WriteBest(out, nc, nb, etas, o->beta, map));
     if ((o->problem == OD_OSC_QUAD1D || o->problem == OD_OSC_QUAD2D) && TheoryOptimum(o, &e, &b, &r)) {
       PetscCall(OdOutputAttrReal(out, "/oscillator", "theory_eta_opt", e));
       PetscCall(OdOutputAttrReal(out, "/oscillator", "theory_beta_opt", b));
@@ -452,7 +489,13 @@ PetscErrorCode OdOscillatorView(OdOscillator o, PetscViewer viewer)
     }
   PetscCall(PetscViewerASCIIPrintf(viewer, "stable cells: %" PetscInt_FMT ", max |rate_measured - rate_predicted| = %.3g (max |log ratio| %.3g)\n", nstable, (double)maxdev, (double)lmaxdev));
   PetscCall(PetscViewerASCIIPrintf(viewer, "regime agreement (predicted vs measured): %" PetscInt_FMT " of %" PetscInt_FMT " cells\n", nagree, ncmp));
-  BestCell(o, &bi, &bj);
+  {
+    PetscReal *rate;
+    PetscCall(PetscMalloc1(PetscMax(o->count * nb, 1), &rate));
+    ExtractMap(o, F_RATE_MEAS, -1, rate);
+    BestCell(o->count, nb, rate, &bi, &bj);
+    PetscCall(PetscFree(rate));
+  }
   if (bi >= 0)
     PetscCall(PetscViewerASCIIPrintf(viewer, "best measured rate %.6g at eta = %.6g, beta = %.6g (predicted %.6g)\n", (double)o->record[bi * o->nfields + F_RATE_MEAS * nb + bj], (double)o->eta[o->first + bi], (double)o->beta[bj], (double)o->record[bi * o->nfields + F_RATE_PRED * nb + bj]));
   PetscCall(PetscViewerASCIIPrintf(viewer, "wrote %s\n", OdOutputGetPath(o->output)));

@@ -9,4 +9,4 @@ static PetscErrorCode OdOscillatorCmdRun(void *obj, PetscBool *interrupted)
   return OdOscillatorRun((OdOscillator)obj, interrupted);
 }
 
-const OdCommand OdOscillatorCommand = {"oscillator", "optimizers as damped oscillators: rate, damping ratio, regime over (eta, beta) grids", "osc_", OdOscillatorCmdCreate, OdOscillatorCmdSetFromOptions, OdOscillatorCmdSetUp, OdOscillatorCmdRun, OdOscillatorCmdView, OdOscillatorCmdDestroy, NULL};
+const OdCommand OdOscillatorCommand = {"oscillator", "optimizers as damped oscillators: rate, damping ratio, regime over (eta, beta) grids", "osc_", OdOscillatorCmdCreate, OdOscillatorCmdSetFromOptions, OdOscillatorCmdSetUp, OdOscillatorCmdRun, OdOscillatorCmdView, OdOscillatorCmdDestroy, OdOscillatorSummarize};

@@ -12,9 +12,9 @@ refused() { # refused FRAGMENT CMD...: the command fails, its message names the 
   local frag=$1; shift
   set +e; out=$("$@" 2>&1); st=$?; set -e
   [ $st -ne 0 ] || fail "accepted (expected '$frag'): $*"
-  echo "$out" | grep -q "$frag" || fail "message lacks '$frag': $out"
-  echo "$out" | grep -q "\.ckpt" || fail "message does not name the checkpoint file: $out"
-  ! echo "$out" | grep -q "HDF5-DIAG" || fail "HDF5 error stack printed: $out"
+  grep -q "$frag" <<<"$out" || fail "message lacks '$frag': $out"
+  grep -q "\.ckpt" <<<"$out" || fail "message does not name the checkpoint file: $out"
+  ! grep -q "HDF5-DIAG" <<<"$out" || fail "HDF5 error stack printed: $out"
   [ "$(echo "$out" | grep -c "error")" -le 1 ] || fail "more than one error line: $out"
   echo "ok: refused ($frag): $(echo "$out" | grep error | head -1)"
 }
@@ -78,8 +78,8 @@ set +e
 out=$("$OPTDYN" "${E[@]}" -o early.h5 -es_stop_after 0 2>&1 &
       pid=$!; kill -USR1 $pid; wait $pid; echo "status=$?")
 set -e
-if echo "$out" | grep -q "during start-up"; then
-  echo "$out" | grep -q "status=0" || fail "start-up stop: status is not 0: $out"
+if grep -q "during start-up" <<<"$out"; then
+  grep -q "status=0" <<<"$out" || fail "start-up stop: status is not 0: $out"
   [ ! -e early.h5 ] || fail "start-up stop wrote output"
   echo "ok: signal during start-up: $(echo "$out" | grep start-up)"
 else

@@ -25,6 +25,7 @@ small_args() {
     escape) echo "-escape_T_num 5 -escape_walkers 300 -escape_chunk 100 -escape_steps 100,1000" ;;
     oscillator) echo "-osc_eta_num 7 -osc_beta_num 5 -osc_steps 200 -osc_traj_steps 20" ;;
     op) echo "-op_s0_num 9" ;;
+    knowledge) echo "-kl_hidden 4 -kl_seeds 3 -kl_activations softplus,tanh -kl_phase1_examples 1000 -kl_fork_examples 1000 -kl_test_examples 200 -kl_curve_points 3" ;;
     *) return 1 ;;
   esac
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Checkpoint/restart of a sweep (SPEC §0 "Long runs"): a running `optdyn escape` sweep is
+# Checkpoint/restart of a sweep (docs/models.md §0 "Long runs"): a running `optdyn escape` sweep is
 # sent SIGUSR1 (1 rank, direct) or SIGTERM (1 rank) or SIGUSR1 through mpiexec (2 ranks);
 # it must exit with status 0, leave OUTPUT.ckpt and no OUTPUT.h5; `-restart` must then
 # finish and give datasets bitwise identical to an uninterrupted run, and remove the

@@ -8,7 +8,7 @@ expect_error() {
   status=$?
   set -e
   [ $status -ne 0 ] || fail "'$*' exited 0"
-  echo "$out" | grep -q -- "$pattern" || fail "'$*': message does not match '$pattern': $out"
+  grep -q -- "$pattern" <<<"$out" || fail "'$*': message does not match '$pattern': $out"
   [ ! -e out.h5 ] && [ ! -e out.h5.partial ] && [ ! -e out.h5.ckpt ] || fail "'$*' left an output file"
   echo "ok: $* -> $(echo "$out" | head -1)"
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Himmelblau (SPEC §4, source figures): natural-gradient VO (isotropic, centered ranks)
+# Himmelblau (docs/models.md §4, source figures): natural-gradient VO (isotropic, centered ranks)
 # reaches f(mu) < 1e-8 from several starts within 250 generations; fixed-sigma ES stalls
 # above a sigma-dependent floor (about 0.5 at sigma = 0.5, about 0.02 at sigma = 0.25).
 source "$(dirname "$0")/lib.sh"

@@ -23,7 +23,7 @@ cp part.h5.ckpt good.ckpt; head -c 3000 good.ckpt > part.h5.ckpt
 set +e
 out=$(run_np 1 "${a[@]}" -o part.h5 -restart 2>&1); st=$?
 set -e
-[ $st -ne 0 ] && echo "$out" | grep -q "is corrupt" || fail "truncated checkpoint accepted: $out"
+[ $st -ne 0 ] && grep -q "is corrupt" <<<"$out" || fail "truncated checkpoint accepted: $out"
 mv good.ckpt part.h5.ckpt
 run_np 1 "${a[@]}" -o part.h5 -restart > log2
 grep -q "restarting from part.h5.ckpt" log2 || fail "did not restart: $(cat log2)"
@@ -38,7 +38,7 @@ run_np 1 "${a[@]}" -o part.h5 -es_stop_after 10 >/dev/null
 set +e
 out=$(run_np 1 "${a[@]}" -es_lr 0.07 -o part.h5 -restart 2>&1); st=$?
 set -e
-[ $st -ne 0 ] && echo "$out" | grep -q "different options" || fail "mismatched checkpoint accepted: $out"
+[ $st -ne 0 ] && grep -q "different options" <<<"$out" || fail "mismatched checkpoint accepted: $out"
 rm -f part.h5.ckpt
 # a real SIGTERM: sent once the generation loop runs (its first checkpoint exists); the run
 # checkpoints at the next check and exits 0

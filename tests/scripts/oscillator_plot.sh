@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 "$OPTDYN" oscillator -osc_eta_num 15 -osc_beta_num 12 -osc_steps 400 -osc_traj_steps 60 -quiet -o osc.h5 > /dev/null || fail "run"
 out=$("$PYTHON" "$OPTDYN_SOURCE/tools/optdyn-plot" osc.h5 -o figs) || fail "optdyn-plot: $out"
 echo "$out"
-echo "$out" | grep -q "regime agreement" || fail "summary"
+grep -q "regime agreement" <<<"$out" || fail "summary"
 for f in oscillator_rate_map oscillator_regimes oscillator_zeta oscillator_trajectories; do
   [ -s figs/$f.png ] || fail "missing figs/$f.png"
 done

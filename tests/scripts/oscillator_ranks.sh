@@ -1,6 +1,6 @@
 #!/bin/bash
 # optdyn oscillator: the (eta, beta) maps are bitwise identical at 1, 2 and 4 ranks, the
-# -sweep_slice files hold exactly the rows of the full run, and the SPEC §8 datasets exist
+# -sweep_slice files hold exactly the rows of the full run, and the docs/models.md §8 datasets exist
 # with shapes [n_eta], [n_beta], [n_eta, n_beta].
 source "$(dirname "$0")/lib.sh"
 ARGS="-osc_problem quad2d -osc_k 2 -osc_kappa 50 -osc_eta_min 0.02 -osc_eta_max 2.2 -osc_eta_num 13 -osc_beta_num 11 -osc_steps 600 -osc_traj_steps 50 -quiet"

@@ -12,8 +12,18 @@ import h5py
 import numpy as np
 
 
+SCALE_ATTRS = ("DIMENSION_LIST", "REFERENCE_LIST")  # object references: compared by name below
+
+
 def attrs(obj):
-    return {k: np.asarray(obj.attrs[k]) for k in obj.attrs}
+    return {k: np.asarray(obj.attrs[k]) for k in obj.attrs if k not in SCALE_ATTRS}
+
+
+def scales(obj):
+    """Dimension scales attached to each axis of a dataset, by path."""
+    if not isinstance(obj, h5py.Dataset):
+        return None
+    return [sorted(s.name for s in obj.dims[i].values()) for i in range(obj.ndim)]
 
 
 def same(a, b):
@@ -56,6 +66,8 @@ def main():
                 ndata += 1
                 if not same(x[()], y[()]):
                     diffs.append(f"/{name}: data differ (dtype {x.dtype}/{y.dtype}, shape {x.shape}/{y.shape})")
+            if scales(x) != scales(y):
+                diffs.append(f"/{name}: dimension scales differ: {scales(x)} vs {scales(y)}")
             ax, ay = attrs(x), attrs(y)
             for k in sorted(set(ax) | set(ay)):
                 if k not in ax and (f"/{name}", k) in dropped:

@@ -1,5 +1,5 @@
 /* ES/VO building blocks: perturbation noise, objectives, and the gradient estimator's mean
-   and variance against the analytic formulas (SPEC §4). */
+   and variance against the analytic formulas (docs/models.md §4). */
 #include <math.h>
 #include <string.h>
 #include "od_check.h"

@@ -4,6 +4,7 @@
 #include <math.h>
 #include "od_check.h"
 #include "optdyn/fp.h"
+#include "optdyn/escape.h"
 
 /* Build an OdFP from an option string (the database is cleared first). */
 static OdFP Make(const char *opts)
@@ -192,6 +193,39 @@ START_TEST(test_factor_once_thomas)
 }
 END_TEST
 
+
+START_TEST(test_walkers_are_escape_kernel)
+{
+  /* the Monte Carlo walkers of -fp_validate are the escape kernel's: with plain SGD noise, no
+     lower wall and an absorbing upper wall at the edge, OdEscapeWalk advanced one step at a time
+     gives every walker's first-passage step of OdEscapeFirstPassage exactly */
+  OdLandscape ls;
+  const PetscInt N = 300, nmax = 400;
+  PetscInt steps[300], walked[300];
+  PetscReal W[300];
+  PetscBool alive[300];
+  ck_assert_int_eq(OdLandscapeCreate(PETSC_COMM_WORLD, &ls), 0);
+  ck_assert_int_eq(OdLandscapeSetBuiltin(ls, "seed"), 0);
+  const OdRng rng = OdRngCreate(7, OD_STREAM_FP_MC);
+  const OdEscapeProblem pb = {ls, 0.02, 1.007453, 1.17431, nmax};
+  const OdEscapeWalkProblem wp = {ls, 0.02, 1, -INFINITY, 1.17431, PETSC_FALSE, PETSC_TRUE};
+  OdEscapeFirstPassage(&pb, &rng, 3, 0, N, steps);
+  for (PetscInt w = 0; w < N; w++) W[w] = pb.W0, alive[w] = PETSC_TRUE, walked[w] = 0;
+  for (PetscInt s = 0; s < nmax; s++) {
+    OdEscapeWalk(&wp, &rng, 3, 0, N, s, s + 1, W, alive);
+    for (PetscInt w = 0; w < N; w++)
+      if (!alive[w] && !walked[w]) walked[w] = s + 1;
+  }
+  PetscInt escaped = 0;
+  for (PetscInt w = 0; w < N; w++) {
+    ck_assert_msg(walked[w] == steps[w], "walker %d: walk %d, first passage %d", (int)w, (int)walked[w], (int)steps[w]);
+    escaped += steps[w] > 0;
+  }
+  ck_assert_msg(escaped > 10 && escaped < N, "%d of %d escaped: not a discriminating case", (int)escaped, (int)N);
+  OdLandscapeDestroy(&ls);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("fp");
@@ -203,6 +237,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_stationary_convergence);
   tcase_add_test(tc, test_gd_vs_monte_carlo);
   tcase_add_test(tc, test_factor_once_thomas);
+  tcase_add_test(tc, test_walkers_are_escape_kernel);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,4 +1,4 @@
-/* 2-D Fokker-Planck solver (-fp_dim 2): landscape derivatives, mass conservation and positivity
+/* 2-D Fokker-Planck engine (OdFP of dimension 2, -fp_dim 2): landscape derivatives, mass conservation and positivity
    on a diagonal-covariance landscape, isotropic pure diffusion (variance grows by T^2 S^2 per
    step), correlated pure diffusion through the cross-diffusion stencil, the factor-once path
    against rebuilding the matrix every step, and the long-time state against the analytic
@@ -7,18 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "od_check.h"
-#include "optdyn/fp2d.h"
+#include "optdyn/fp.h"
 
-static OdFP2D Make(const char *opts)
+static OdFP Make(const char *opts)
 {
-  OdFP2D fp;
+  OdFP fp;
   ck_assert_int_eq(PetscOptionsClear(NULL), 0);
   ck_assert_int_eq(PetscOptionsInsertString(NULL, opts), 0);
   ck_assert_int_eq(PetscOptionsSetValue(NULL, "-quiet", NULL), 0);
-  ck_assert_int_eq(OdFP2DCreate(PETSC_COMM_WORLD, &fp), 0);
-  ck_assert_int_eq(OdFP2DSetFromOptions(fp), 0);
-  ck_assert_int_eq(OdFP2DSetUp(fp), 0);
-  ck_assert_int_eq(OdFP2DRun(fp), 0);
+  ck_assert_int_eq(OdFPCreate(PETSC_COMM_WORLD, &fp), 0);
+  ck_assert_int_eq(OdFPSetDimension(fp, 2), 0);
+  ck_assert_int_eq(OdFPSetFromOptions(fp), 0);
+  ck_assert_int_eq(OdFPSetUp(fp), 0);
+  ck_assert_int_eq(OdFPRun(fp), 0);
   return fp;
 }
 
@@ -70,17 +71,17 @@ START_TEST(test_mass_positivity)
                          "-landscape2d wells -fp_T 0.1 -fp_dt 2"};
   for (int c = 0; c < 4; c++) {
     char opts[512];
-    OdFP2DHistory h;
+    OdFPHistory2D h;
     snprintf(opts, sizeof opts, "-fp_nx 48 -fp_ny 40 -fp_nt 11 -fp_save_P 0 %s", cases[c]);
-    OdFP2D fp = Make(opts);
-    ck_assert_int_eq(OdFP2DGetHistory(fp, &h), 0);
+    OdFP fp = Make(opts);
+    ck_assert_int_eq(OdFPGetHistory2D(fp, &h), 0);
     ck_assert_msg(h.negative_offdiag == 0, "%s: %d negative off-diagonals", cases[c], (int)h.negative_offdiag);
     ck_assert_msg(h.P_min >= 0, "%s: min P = %g", cases[c], h.P_min);
     ck_assert_msg(h.mass_drift <= 1e-12, "%s: mass drift %g", cases[c], h.mass_drift);
     for (PetscInt k = 0; k < h.nt; k++) ck_assert_msg(fabs(h.mass[k] - 1) <= 1e-12, "%s: mass(%g) = %.17g", cases[c], h.t[k], h.mass[k]);
     /* the drift moved the density from (1, -1) into the basin near the origin */
     ck_assert_msg(hypot(h.mean[2 * (h.nt - 1)], h.mean[2 * (h.nt - 1) + 1]) < 0.5, "%s: final mean (%g, %g)", cases[c], h.mean[2 * (h.nt - 1)], h.mean[2 * (h.nt - 1) + 1]);
-    OdFP2DDestroy(&fp);
+    OdFPDestroy(&fp);
   }
 }
 END_TEST
@@ -90,9 +91,9 @@ START_TEST(test_isotropic_diffusion)
   /* spread: G = 0, Sigma = S2 I with S2 = 1/2: each variance grows by T^2 S2 per step, the
      covariance stays 0 (walls at 8 standard deviations) */
   const double T = 0.1, S2 = 0.5;
-  OdFP2DHistory h;
-  OdFP2D fp = Make("-landscape2d spread -fp_T 0.1 -fp_xmin -6 -fp_xmax 6 -fp_ymin -6 -fp_ymax 6 -fp_nx 80 -fp_ny 80 -fp_init_mean 0,0 -fp_init_std 0.4,0.4 -fp_t_final 100 -fp_nt 6 -fp_save_P 0");
-  ck_assert_int_eq(OdFP2DGetHistory(fp, &h), 0);
+  OdFPHistory2D h;
+  OdFP fp = Make("-landscape2d spread -fp_T 0.1 -fp_xmin -6 -fp_xmax 6 -fp_ymin -6 -fp_ymax 6 -fp_nx 80 -fp_ny 80 -fp_init_mean 0,0 -fp_init_std 0.4,0.4 -fp_t_final 100 -fp_nt 6 -fp_save_P 0");
+  ck_assert_int_eq(OdFPGetHistory2D(fp, &h), 0);
   for (PetscInt k = 1; k < h.nt; k++) {
     for (int a = 0; a < 3; a += 2) {
       const double rate = (h.cov[3 * k + a] - h.cov[a]) / h.t[k];
@@ -102,7 +103,7 @@ START_TEST(test_isotropic_diffusion)
     ck_assert(fabs(h.mass[k] - 1) < 1e-12);
   }
   ck_assert(h.P_min >= 0);
-  OdFP2DDestroy(&fp);
+  OdFPDestroy(&fp);
 }
 END_TEST
 
@@ -115,13 +116,13 @@ START_TEST(test_correlated_diffusion)
   const char *cross[2] = {"limited", "full"};
   for (int c = 0; c < 2; c++) {
     char opts[1024];
-    OdFP2DHistory h;
+    OdFPHistory2D h;
     snprintf(opts, sizeof opts,
              "-landscape2d custom -landscape2d_datapoints 4 -landscape2d_linear_0 1,1 -landscape2d_linear_1 -1,-1 -landscape2d_linear_2 0.5,-0.5 -landscape2d_linear_3 -0.5,0.5 "
              "-fp_cross %s -fp_T 0.1 -fp_xmin -6 -fp_xmax 6 -fp_ymin -6 -fp_ymax 6 -fp_nx 72 -fp_ny 72 -fp_init_mean 0,0 -fp_init_std 0.4,0.4 -fp_t_final 60 -fp_nt 4 -fp_save_P 0",
              cross[c]);
-    OdFP2D fp = Make(opts);
-    ck_assert_int_eq(OdFP2DGetHistory(fp, &h), 0);
+    OdFP fp = Make(opts);
+    ck_assert_int_eq(OdFPGetHistory2D(fp, &h), 0);
     ck_assert_int_eq(h.negative_offdiag, 0);
     ck_assert_int_eq(h.cross_limited, 0);
     for (PetscInt k = 1; k < h.nt; k++) {
@@ -130,7 +131,7 @@ START_TEST(test_correlated_diffusion)
       ck_assert_msg(fabs(rxy / (T * T * Sxy) - 1) <= 1e-3, "%s t = %g: xy growth %.8g, expected %.8g", cross[c], h.t[k], rxy, T * T * Sxy);
     }
     ck_assert(h.P_min >= 0);
-    OdFP2DDestroy(&fp);
+    OdFPDestroy(&fp);
   }
 }
 END_TEST
@@ -142,16 +143,16 @@ START_TEST(test_factor_once)
   const char *base = "-landscape2d wells -fp_nx 40 -fp_ny 40 -fp_nt 5 -fp_t_final 80 -fp_save_P 0";
   const char *var[3] = {"", "-fp_reuse_factor 0", "-ts_adapt_type basic -fp_dt 0.5"};
   Vec P[3];
-  OdFP2D fp[3];
+  OdFP fp[3];
   for (int v = 0; v < 3; v++) {
     char opts[512];
-    OdFP2DHistory h;
+    OdFPHistory2D h;
     snprintf(opts, sizeof opts, "%s %s", base, var[v]);
     fp[v] = Make(opts);
-    ck_assert_int_eq(OdFP2DGetHistory(fp[v], &h), 0);
+    ck_assert_int_eq(OdFPGetHistory2D(fp[v], &h), 0);
     if (v == 0) ck_assert_int_eq(h.factorizations, 1);
     if (v == 2) ck_assert_msg(h.factorizations > 3 && h.steps > 10, "adaptive: %d steps, %d factorizations", (int)h.steps, (int)h.factorizations);
-    ck_assert_int_eq(OdFP2DGetGrid(fp[v], NULL, NULL, NULL, &P[v]), 0);
+    ck_assert_int_eq(OdFPGetSolution(fp[v], &P[v], NULL), 0);
   }
   PetscReal d, n;
   VecNorm(P[0], NORM_INFINITY, &n);
@@ -162,7 +163,7 @@ START_TEST(test_factor_once)
   VecAXPY(P[2], -1, P[0]);
   VecNorm(P[2], NORM_INFINITY, &d);
   ck_assert_msg(d <= 0.1 * n, "adaptive vs fixed: %g", d / n);
-  for (int v = 0; v < 3; v++) OdFP2DDestroy(&fp[v]);
+  for (int v = 0; v < 3; v++) OdFPDestroy(&fp[v]);
 }
 END_TEST
 
@@ -178,11 +179,11 @@ static double StationaryL1(int n)
            "-landscape2d_point_0 \"%s\" -landscape2d_point_1 \"%s\" -landscape2d_point_2 \"%s\" -landscape2d_point_3 \"%s\" "
            "-fp_T 0.5 -fp_xmin -3 -fp_xmax 3 -fp_ymin -3 -fp_ymax 3 -fp_nx %d -fp_ny %d -fp_t_final 20000 -fp_nt 2 -fp_dt 200 -fp_save_P 0",
            w, w, w, w, n, n);
-  OdFP2D fp = Make(opts);
+  OdFP fp = Make(opts);
   Vec P;
   const PetscScalar *p;
   double *f, sum = 0, L1 = 0;
-  ck_assert_int_eq(OdFP2DGetGrid(fp, NULL, NULL, NULL, &P), 0);
+  ck_assert_int_eq(OdFPGetSolution(fp, &P, NULL), 0);
   f = malloc(sizeof(double) * n * n);
   for (int j = 0; j < n; j++)
     for (int i = 0; i < n; i++) {
@@ -195,7 +196,7 @@ static double StationaryL1(int n)
   for (int k = 0; k < n * n; k++) L1 += fabs(p[k] - f[k] / sum) * h * h;
   VecRestoreArrayRead(P, &p);
   free(f);
-  OdFP2DDestroy(&fp);
+  OdFPDestroy(&fp);
   return L1;
 }
 
@@ -210,6 +211,30 @@ START_TEST(test_stationary_constant_sigma)
 }
 END_TEST
 
+
+START_TEST(test_amg_iterations_flat)
+{
+#if defined(PETSC_HAVE_HYPRE)
+  /* GMRES + BoomerAMG on the TS path: Krylov iterations per step grow by at most 1.5x from
+     64^2 to 256^2 cells (measured 8, 9, 10, 10.4 at 64^2 .. 512^2); mass still conserved */
+  double its[2];
+  const int ns[2] = {64, 256};
+  for (int k = 0; k < 2; k++) {
+    char opts[512];
+    OdFPHistory2D h;
+    snprintf(opts, sizeof opts, "-landscape2d wells -fp_T 0.3 -fp_nx %d -fp_ny %d -fp_t_final 4 -fp_nt 2 -fp_dt 2 -fp_save_P 0 -ksp_type gmres -ksp_rtol 1e-10 -pc_type hypre -pc_hypre_type boomeramg", ns[k], ns[k]);
+    OdFP fp = Make(opts);
+    ck_assert_int_eq(OdFPGetHistory2D(fp, &h), 0);
+    its[k] = (double)h.linear_iterations / h.steps;
+    ck_assert_msg(h.mass_drift <= 1e-12, "%d^2: mass drift %g", ns[k], h.mass_drift);
+    OdFPDestroy(&fp);
+  }
+  printf("2-D GMRES + BoomerAMG iterations per step: 64^2 %.1f, 256^2 %.1f\n", its[0], its[1]);
+  ck_assert_msg(its[0] >= 1 && its[1] <= 1.5 * its[0], "iterations per step %g -> %g", its[0], its[1]);
+#endif
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
   Suite *s = suite_create("fp2d");
@@ -221,6 +246,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_correlated_diffusion);
   tcase_add_test(tc, test_factor_once);
   tcase_add_test(tc, test_stationary_constant_sigma);
+  tcase_add_test(tc, test_amg_iterations_flat);
   suite_add_tcase(s, tc);
   return s;
 }

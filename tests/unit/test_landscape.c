@@ -45,12 +45,12 @@ START_TEST(test_seed_landmarks)
   OdLandscape ls;
   double w;
   ck_assert_int_eq(OdLandscapeCreate(PETSC_COMM_SELF, &ls), 0);
-  /* stationary points of l_1 (SPEC §1, given to 5 decimals): 1.00369 (minimum), 1.19595 (maximum) */
+  /* stationary points of l_1 (docs/models.md §1, given to 5 decimals): 1.00369 (minimum), 1.19595 (maximum) */
   ck_assert_int_eq(OdLandscapeFindMinimum(ls, 1, 1.0, &w), 0);
   ck_assert_msg(fabs(w - 1.00369) < 1e-5, "l_1 minimum %.8f", w);
   ck_assert_int_eq(OdLandscapeFindBarrierRight(ls, 1, w, &w), 0);
   ck_assert_msg(fabs(w - 1.19595) < 1e-5, "l_1 maximum %.8f", w);
-  /* L's pit 1.007453 and barrier 1.174310 (SPEC §2) */
+  /* L's pit 1.007453 and barrier 1.174310 (docs/models.md §2) */
   ck_assert_int_eq(OdLandscapeFindMinimum(ls, OD_LANDSCAPE_MEAN, 1.0, &w), 0);
   ck_assert_msg(fabs(w - 1.007453) < 5e-7, "L pit %.8f", w);
   ck_assert_int_eq(OdLandscapeFindBarrierRight(ls, OD_LANDSCAPE_MEAN, w, &w), 0);

@@ -1,4 +1,4 @@
-/* Comp/Op on continuous systems (SPEC §5): the linear thermostat against its closed form
+/* Comp/Op on continuous systems (docs/models.md §5): the linear thermostat against its closed form
    (delta independence, scaling with k), the saturating thermostat's integral of (1 - Comp)
    against 2 p t, and the Lorenz system at rho = 0.8 (negative Op, sign flips flagged). */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Finite-state optimizing strength (SPEC §5): the source's dumb and smart thermostats,
+/* Finite-state optimizing strength (docs/models.md §5): the source's dumb and smart thermostats,
    permutation tables, collapsing tables, and the parsers' errors on bad tables. */
 #include <math.h>
 #include <string.h>

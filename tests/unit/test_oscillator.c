@@ -1,4 +1,4 @@
-/* Optimizers as damped oscillators (SPEC §7): measured contraction vs characteristic roots,
+/* Optimizers as damped oscillators (docs/models.md §7): measured contraction vs characteristic roots,
    regimes, the oscillator mapping, ODE solutions, GD -> gradient flow at first order,
    rejection of bad hyperparameters. */
 #include <math.h>
@@ -204,7 +204,7 @@ START_TEST(test_gd_first_order)
   /* leading term of |(1 - eta k)^n - exp(-k T)|: (k^2 T / 2) eta exp(-k T) */
   od_assert_close(e, 2.0 * 0.005 * exp(-2.0), 0.05 * 2.0 * 0.005 * exp(-2.0));
   printf("GD vs gradient flow, quadratic: orders %.4f %.4f, error %.3g at eta = 0.005\n", order[0], order[1], e);
-  /* the seed landscape's pit (SPEC §1), nonlinear gradient flow */
+  /* the seed landscape's pit (docs/models.md §1), nonlinear gradient flow */
   ck_assert(!OdLandscapeCreate(PETSC_COMM_SELF, &ls));
   ck_assert(!OdLandscapeSetBuiltin(ls, "seed"));
   ck_assert(!OdOscProblemSetLandscape(&pb, ls, 1.0));

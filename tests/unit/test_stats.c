@@ -26,7 +26,7 @@ END_TEST
 
 START_TEST(test_run_probability)
 {
-  /* P(at least one run of 5 heads in 100 fair flips) = 0.8101 (SPEC §2, seed) */
+  /* P(at least one run of 5 heads in 100 fair flips) = 0.8101 (docs/models.md §2, seed) */
   od_assert_close(OdRunProbability(5, 100, 0.5), 0.810109599, 1e-8);
   /* small cases by enumeration: run of 2 in 3 flips: HHT, HHH, THH -> 3/8 */
   od_assert_close(OdRunProbability(2, 3, 0.5), 0.375, 1e-15);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""NumPy reference of optdyn escape's Monte Carlo (SPEC §2), for benchmarking.
+"""NumPy reference of optdyn escape's Monte Carlo (docs/models.md §2), for benchmarking.
 
 Same model and workload as `optdyn escape` on the seed landscape: walkers start at the pit
 W0, each step picks datapoint j uniformly and moves W <- W - T g_j(W); a walker stops at the

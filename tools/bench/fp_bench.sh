@@ -3,8 +3,11 @@
 # seed landscape, backward Euler with fixed dt = 10 (100 steps), midpoint Scharfetter-Gummel
 # flux, against a SciPy implementation of the same scheme (same face coefficients, one banded
 # LU solve per step with scipy.linalg.solve_banded) in the same run. Prints seconds per step
-# per million cells for both, their ratio, the 2-rank speed-up, and checks the two final
-# densities agree.
+# per million cells for the fused step (default; 1 and 2 ranks), the TS reference path
+# (-fp_step ts) and SciPy, their ratios, the 2-rank speed-up, and the memory-bandwidth limit of
+# the fused step: a STREAM-like triad a = b + s c (24 bytes per element moved) gives the
+# bandwidth, the fused step moves ~88 bytes per cell (forward sweep: read P, l, write z with its
+# write-allocate; backward sweep: read z, u, 1/d, a, c, P, write P).
 # usage: tools/bench/fp_bench.sh [OPTDYN] [N]
 set -euo pipefail
 OPTDYN=${1:-$(dirname "$0")/../../build/app/optdyn}
@@ -16,11 +19,36 @@ trap 'rm -rf "$W"' EXIT
 opts=(-fp_n "$N" -fp_t_final 1000 -fp_nt 2 -fp_flux sg -fp_save_P 0 -ts_adapt_type none -ts_dt 10 -quiet)
 "$OPTDYN" fp "${opts[@]}" -o "$W/np1.h5" >/dev/null
 mpiexec -n 2 "$OPTDYN" fp "${opts[@]}" -o "$W/np2.h5" >/dev/null
-"$PY" - "$W" "$N" <<'PY'
+"$OPTDYN" fp "${opts[@]}" -fp_step ts -o "$W/ts1.h5" >/dev/null
+cat >"$W/triad.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+int main(void)
+{
+  const long n = 20000000;
+  double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c), best = 1e30;
+  for (long i = 0; i < n; i++) a[i] = 0, b[i] = 1, c[i] = 2;
+  for (int r = 0; r < 5; r++) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 0; i < n; i++) a[i] = b[i] + 3.0 * c[i];
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double s = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+    if (s < best) best = s;
+  }
+  printf("%.6g %.6g\n", 24.0 * n / best / 1e9, a[n / 2]);
+  return 0;
+}
+C
+cc -O2 -o "$W/triad" "$W/triad.c"
+BW=$("$W/triad" | cut -d' ' -f1)
+"$PY" - "$W" "$N" "$BW" <<'PY'
 import sys, time, h5py, numpy as np
 from scipy.linalg import solve_banded
 wd, n = sys.argv[1], int(sys.argv[2])
-f1, f2 = h5py.File(f"{wd}/np1.h5"), h5py.File(f"{wd}/np2.h5")
+bw = float(sys.argv[3])
+f1, f2, ft = h5py.File(f"{wd}/np1.h5"), h5py.File(f"{wd}/np2.h5"), h5py.File(f"{wd}/ts1.h5")
 g = f1["fp"].attrs
 T, alpha, Wmin, Wmax = g["T"], g["alpha"], g["Wmin"], g["Wmax"]
 steps = int(g["time_steps"])
@@ -69,11 +97,14 @@ for _ in range(steps):
     P = solve_banded((1, 1), ab, P, check_finite=False)
 tsci = time.perf_counter() - t0
 mean = (P * Wc).sum() / P.sum()
-c1, c2 = g["wall_time_ts"], f2["fp"].attrs["wall_time_ts"]
+c1, c2, ct = g["wall_time_ts"], f2["fp"].attrs["wall_time_ts"], ft["fp"].attrs["wall_time_ts"]
 per = lambda sec: sec / steps / (n / 1e6)
+limit = 88e-9 * n / bw  # seconds per step at the triad bandwidth
 print(f"grid {n} cells, {steps} backward-Euler steps of dt = 10 to t = 1000 (seed landscape, T = {T:g})")
-print(f"optdyn fp, 1 rank : {c1:8.3f} s  = {per(c1):.4f} s/step/Mcell   final mean {f1['fp/mean'][-1]:.9f}")
-print(f"optdyn fp, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}")
-print(f"SciPy solve_banded: {tsci:8.3f} s  = {per(tsci):.4f} s/step/Mcell   final mean {mean:.9f} (setup {setup:.2f} s)")
-print(f"ratio SciPy / optdyn (1 rank): {tsci / c1:.2f}")
+print(f"optdyn fp fused, 1 rank : {c1:8.3f} s  = {per(c1):.4f} s/step/Mcell   final mean {f1['fp/mean'][-1]:.9f}")
+print(f"optdyn fp fused, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}")
+print(f"optdyn fp -fp_step ts   : {ct:8.3f} s  = {per(ct):.4f} s/step/Mcell   final mean {ft['fp/mean'][-1]:.9f}")
+print(f"SciPy solve_banded      : {tsci:8.3f} s  = {per(tsci):.4f} s/step/Mcell   final mean {mean:.9f} (setup {setup:.2f} s)")
+print(f"ratio SciPy / optdyn fused (1 rank): {tsci / c1:.2f};  TS path / fused: {ct / c1:.2f}")
+print(f"triad bandwidth {bw:.1f} GB/s -> fused-step limit (88 bytes/cell) {limit / (n / 1e6):.4f} s/step/Mcell; fused / limit = {c1 / steps / limit:.2f}")
 PY

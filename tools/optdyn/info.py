@@ -15,7 +15,7 @@ import os
 import h5py
 import numpy as np
 
-__all__ = ["describe", "InfoError"]
+__all__ = ["describe", "verify", "InfoError"]
 
 PROVENANCE_ORDER = ("program", "version", "git_revision", "command", "command_line", "options",
                     "mpi_ranks", "seed", "start_time", "end_time", "host", "slurm_job_id",
@@ -45,6 +45,29 @@ def _fmt(v, width=100):
         s = str(v)
     s = s.replace("\n", " | ")
     return s if len(s) <= width else s[: width - 3] + "..."
+
+
+def verify(path):
+    """Integrity of a complete optdyn file (docs/output.md): the root attribute `complete`
+    and, for every dataset, a `checksum` that matches its data. Returns a list of problems
+    (empty: the file is intact), each naming the dataset."""
+    from .merge import dataset_checksum
+    problems = []
+    with h5py.File(path, "r") as f:
+        if int(np.asarray(f.attrs.get("complete", 0))) != 1:
+            problems.append("no root attribute complete = 1 (the run or merge did not finish writing)")
+        names = []
+        f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        for n in names:
+            d = f[n]
+            want = _text(d.attrs.get("checksum"))
+            if want is None:
+                problems.append(f"dataset /{n} has no checksum attribute")
+                continue
+            got = dataset_checksum(d[()])
+            if got != want:
+                problems.append(f"dataset /{n}: checksum mismatch (stored {want}, data {got}): the file is corrupt")
+    return problems
 
 
 def _checkpoint_of(path):

@@ -16,11 +16,17 @@ Rules (generic: works for every optdyn command that writes sweeps):
 * the slices must tile the sweep's points exactly: missing, duplicate or overlapping
   slices are refused, as are incomplete (``.h5.partial``) files.
 
-* a *group* attribute that exists in every slice with different values is a summary over
-  the slice's own points (e.g. the best rate of the slice): it cannot be merged without
-  knowing its meaning, so it is left out of the merged file, with a warning and a list in
-  the root attribute ``merge_dropped_attributes``. (Commands should write such summaries
-  only for unsliced runs or as sweep datasets.)
+* a *group* attribute that differs between slices (or exists in only some) is a summary
+  over the slice's own points (e.g. the best rate of the slice): it is not copied. Merging
+  knows no science: after concatenating, it runs ``optdyn COMMAND -summarize MERGED``, the
+  command's own C code, which recomputes every summary from the merged per-point datasets,
+  exactly as a single run computes it. A dropped attribute that the command did not
+  recompute is reported and listed in the root attribute ``merge_dropped_attributes``.
+* dimension scales are re-attached in the merged file (same coordinates as the slices);
+  concatenated datasets get their ``checksum`` recomputed (CRC-32, see docs/output.md).
+
+The optdyn executable is the one named by the environment variable ``OPTDYN``, else
+``optdyn`` on PATH, else ``build/app/optdyn`` of the source tree the tools live in.
 
 The merged file is written as ``OUT.partial`` and renamed to ``OUT`` at the end. Its
 datasets are bitwise identical to those of one unsliced run; its root attributes describe
@@ -28,11 +34,15 @@ an unsliced run (``sweep_slice = "0/1"``, ``sweep_first = 0``, ``sweep_count =
 sweep_points``) plus ``merged_from`` (the slice files, one per line).
 """
 import os
+import shutil
+import subprocess
+import zlib
 
 import h5py
 import numpy as np
 
-__all__ = ["merge", "MergeError", "RESULT_NEUTRAL_OPTIONS", "parse_options", "slice_range"]
+__all__ = ["merge", "MergeError", "RESULT_NEUTRAL_OPTIONS", "parse_options", "slice_range",
+           "find_optdyn", "dataset_checksum"]
 
 # Options that never change a result (the slice, the output name, -restart, ...): ignored
 # when comparing the slices' options. One definition for C and Python, read from the file.
@@ -45,16 +55,55 @@ def _read_result_neutral_options():
 RESULT_NEUTRAL_OPTIONS = _read_result_neutral_options()
 
 # Root attributes that must be identical in every slice.
-PROVENANCE_KEYS = ("program", "command", "version", "git_revision", "seed", "sweep_points")
+PROVENANCE_KEYS = ("program", "command", "version", "git_revision", "sources_modified", "seed", "sweep_points")
 
 # Root attributes that legitimately differ between slices (rewritten or dropped in the merge).
-PER_RUN_KEYS = ("command_line", "options", "start_time", "end_time", "host", "mpi_ranks",
+PER_RUN_KEYS = ("command_line", "options", "start_time", "end_time", "duration_seconds", "host", "mpi_ranks",
+                "petsc_version", "hdf5_version", "mpi_library_version", "complete",
                 "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id",
                 "sweep_slice", "sweep_first", "sweep_count", "merged_from")
 
 
+# Dataset attributes that describe HDF5 dimension scales (object references into one file):
+# never copied; the scales are re-attached in the merged file.
+SCALE_ATTRS = ("DIMENSION_LIST", "REFERENCE_LIST")
+
+
 class MergeError(Exception):
     """The slices cannot be merged; the message says why."""
+
+
+def dataset_checksum(data):
+    """The `checksum` attribute of a dataset holding data (docs/output.md): CRC-32 (zlib) of
+    the elements in row-major order as little-endian bytes of the stored type; strings:
+    each UTF-8 string followed by one NUL byte."""
+    a = np.asarray(data)
+    if a.dtype.kind in "OSU":
+        crc = 0
+        for v in a.ravel():
+            b = v if isinstance(v, bytes) else str(v).encode("utf-8")
+            crc = zlib.crc32(b + b"\0", crc)
+        return f"crc32:{crc:08x}"
+    return f"crc32:{zlib.crc32(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder('<')).tobytes()):08x}"
+
+
+def find_optdyn():
+    """The optdyn executable: $OPTDYN, else optdyn on PATH, else build/app/optdyn next to the
+    tools in a source tree. Raises MergeError if none is found."""
+    env = os.environ.get("OPTDYN")
+    if env:
+        if os.access(env, os.X_OK):
+            return env
+        raise MergeError(f"OPTDYN = {env} is not an executable")
+    onpath = shutil.which("optdyn")
+    if onpath:
+        return onpath
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    for cand in (os.path.join(root, "build", "app", "optdyn"), os.path.join(root, "bin", "optdyn")):
+        if os.access(cand, os.X_OK):
+            return cand
+    raise MergeError("cannot find the optdyn executable (needed to recompute the summaries of the "
+                     "merged file): set OPTDYN=/path/to/optdyn or put optdyn on PATH")
 
 
 def _text(v):
@@ -227,12 +276,8 @@ def _check_provenance(ordered):
             raise MergeError(f"layout mismatch between {ref.path} and {s.path}: "
                              f"objects present in only one of them: {', '.join(only)}")
         for g, attrs in ref.groups.items():
-            for k in _dict_diff(attrs, s.groups[g]):
-                if k in attrs and k in s.groups[g]:
-                    dropped.add((g, k))
-                else:
-                    raise MergeError(f"layout mismatch: attribute {k} of group /{g} exists in only one of "
-                                     f"{ref.path} and {s.path}")
+            for k in _dict_diff(attrs, s.groups[g]):  # a summary over the slice's points
+                dropped.add((g, k))
         for name, (dtype, shape, attrs, sweep) in ref.datasets.items():
             dtype2, shape2, attrs2, sweep2 = s.datasets[name]
             if sweep != sweep2 or dtype != dtype2:
@@ -245,7 +290,7 @@ def _check_provenance(ordered):
             elif shape != shape2:
                 raise MergeError(f"layout mismatch: dataset /{name} has shape {shape} in {ref.path} "
                                  f"but {shape2} in {s.path}")
-            d = _dict_diff(attrs, attrs2)
+            d = [k for k in _dict_diff(attrs, attrs2) if k not in SCALE_ATTRS and not (sweep and k == "checksum")]
             if d:
                 raise MergeError(f"provenance mismatch: attribute(s) {', '.join(d)} of dataset /{name} differ "
                                  f"between {ref.path} and {s.path}")
@@ -257,48 +302,9 @@ def _check_provenance(ordered):
     return sorted(dropped)
 
 
-def _trapezoid_one_minus(s, comp):
-    """The trapezoid of (1 - comp) over s, in the same operation order as optdyn's C code
-    (OdOpIntegralOneMinusComp), so the result is bitwise that of a single run."""
-    total = 0.0
-    for i in range(len(s) - 1):
-        total += 0.5 * (float(s[i + 1]) - float(s[i])) * ((1.0 - float(comp[i])) + (1.0 - float(comp[i + 1])))
-    return total
-
-
-def _merged_summaries(command, ordered, out):
-    """Group attributes that summarize a slice's own points, recomputed for the merged file
-    exactly as a single run computes them. Returns {(group, key): value}."""
-    values = {}
-    if command == "op" and "op/comp" in out and "op/grid_s0" in out:
-        comp, g0 = out["op/comp"][()], out["op/grid_s0"][()]
-        g1 = out["op/grid_s1"][()] if "op/grid_s1" in out else np.zeros(1)
-        if len(g1) <= 1:
-            values[("op", "integral_one_minus_comp")] = _trapezoid_one_minus(out["op/s0"][()], comp)
-        else:
-            rows = [_trapezoid_one_minus(g1, comp[r * len(g1):(r + 1) * len(g1)]) for r in range(len(g0))]
-            total = 0.0
-            for r in range(len(g0) - 1):
-                total += 0.5 * (float(g0[r + 1]) - float(g0[r])) * (rows[r] + rows[r + 1])
-            values[("op", "integral_one_minus_comp")] = total
-        ds = [s.groups.get("op", {}).get("delta_check_max_abs_dop") for s in ordered]
-        if all(d is not None for d in ds):  # a max of maxima is the max
-            values[("op", "delta_check_max_abs_dop")] = max(float(d) for d in ds)
-    if command == "oscillator":
-        best = None  # the first slice (in eta order) holding the smallest measured rate, as a single run's row-major scan
-        for s in ordered:
-            g = s.groups.get("oscillator", {})
-            if "best_rate_measured" in g and (best is None or float(g["best_rate_measured"]) < float(best["best_rate_measured"])):
-                best = g
-        if best is not None:
-            for k in ("best_eta", "best_beta", "best_rate_measured"):
-                values[("oscillator", k)] = float(best[k])
-    return values
-
-
 def _copy_attrs(src, dst, skip=()):
     for k in src.attrs:
-        if k in skip:
+        if k in skip or k in SCALE_ATTRS:
             continue
         dst.attrs.create(k, src.attrs[k], dtype=src.attrs.get_id(k).dtype)
 
@@ -336,6 +342,82 @@ def _set_output(text, output):
     return (stripped + " -o " + output).strip()
 
 
+def _scale_names(ds):
+    """Per axis, the paths of the dimension scales attached to dataset ds."""
+    return [[sc.name for sc in ds.dims[i].values()] for i in range(ds.ndim)]
+
+
+def _attach_scales(out, scales):
+    for name, axes in scales.items():
+        for axis, coords in enumerate(axes):
+            for c in coords:
+                coord = out[c]
+                if not h5py.h5ds.is_scale(coord.id):
+                    coord.make_scale(c.rsplit("/", 1)[-1])
+                if c.lstrip("/") != name:
+                    out[name].dims[axis].attach_scale(coord)
+
+
+def _write_root_attrs(out, f0, ordered, ref, output):
+    for k in f0.attrs:  # root attributes: those of slice 0, then rewritten
+        if k in ("slurm_array_task_id", "complete"):
+            continue
+        out.attrs.create(k, f0.attrs[k], dtype=f0.attrs.get_id(k).dtype)
+    out.attrs["sweep_slice"] = "0/1"
+    out.attrs["sweep_first"] = np.int64(0)
+    out.attrs["sweep_count"] = np.int64(ref.points)
+    out.attrs["options"] = _set_output(ref.attrs.get("options", ""), output) + " "
+    out.attrs["command_line"] = _set_output(ref.attrs.get("command_line", ""), output)
+    out.attrs["start_time"] = min(str(s.attrs.get("start_time", "")) for s in ordered)
+    out.attrs["end_time"] = max(str(s.attrs.get("end_time", "")) for s in ordered)
+    if all("duration_seconds" in s.attrs for s in ordered):
+        out.attrs["duration_seconds"] = float(sum(float(s.attrs["duration_seconds"]) for s in ordered))
+    out.attrs["mpi_ranks"] = np.int64(max(int(s.attrs.get("mpi_ranks", 1)) for s in ordered))
+    out.attrs["merged_from"] = "\n".join(s.path for s in ordered)
+
+
+def _copy_objects(out, files, ref, dropped):
+    """Groups and datasets of the slices into out; returns the dimension scales to attach."""
+    f0, scales = files[0], {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group):
+            g = out.require_group(name)
+            _copy_attrs(obj, g, skip={k for gg, k in dropped if gg == name})
+            return
+        dtype, shape, attrs, sweep = ref.datasets[name]
+        if sweep:
+            data = np.concatenate([f[name][()] for f in files], axis=0)
+        else:
+            data = obj[()]
+            for f in files[1:]:
+                other = f[name][()]
+                if np.asarray(other).tobytes() != np.asarray(data).tobytes():
+                    raise MergeError(f"data mismatch: dataset /{name} (no sweep_axis) differs "
+                                     f"between {ref.path} and {f.filename}")
+        d = out.create_dataset(name, data=data, dtype=obj.dtype, **_dataset_kwargs(obj))
+        _copy_attrs(obj, d)
+        if "checksum" in obj.attrs:
+            d.attrs["checksum"] = dataset_checksum(d[()])
+        if any(_scale_names(obj)):
+            scales[name] = _scale_names(obj)
+
+    f0.visititems(visit)
+    return scales
+
+
+def _summarize(command, path):
+    """Recompute the command's summaries in the merged file with the command's own C code."""
+    exe = find_optdyn()
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT=os.environ.get("OMPI_ALLOW_RUN_AS_ROOT", "1"),
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=os.environ.get("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"))
+    r = subprocess.run([exe, command, "-summarize", path], capture_output=True, text=True, env=env)
+    if r.returncode:
+        msg = (r.stderr or r.stdout).strip().splitlines()
+        raise MergeError(f"'{exe} {command} -summarize' failed on the merged file: "
+                         + (msg[0] if msg else f"exit status {r.returncode}"))
+
+
 def merge(paths, output, force=False):
     """Merge slice files into output. Returns a list of lines describing what was done."""
     if not paths:
@@ -349,59 +431,23 @@ def merge(paths, output, force=False):
     ordered = _check_tiling(slices)
     dropped = _check_provenance(ordered)
     ref = ordered[0]
+    command = ref.attrs.get("command")
+    find_optdyn()  # fail before writing anything
     partial = output + ".partial"
     try:
         files = [h5py.File(s.path, "r") for s in ordered]
         try:
             with h5py.File(partial, "w") as out:
-                f0 = files[0]
-                for k in f0.attrs:  # root attributes: those of slice 0, then rewritten
-                    if k in ("slurm_array_task_id",):
-                        continue
-                    out.attrs.create(k, f0.attrs[k], dtype=f0.attrs.get_id(k).dtype)
-                out.attrs["sweep_slice"] = "0/1"
-                out.attrs["sweep_first"] = np.int64(0)
-                out.attrs["sweep_count"] = np.int64(ref.points)
-                out.attrs["options"] = _set_output(ref.attrs.get("options", ""), output) + " "
-                out.attrs["command_line"] = _set_output(ref.attrs.get("command_line", ""), output)
-                out.attrs["start_time"] = min(str(s.attrs.get("start_time", "")) for s in ordered)
-                out.attrs["end_time"] = max(str(s.attrs.get("end_time", "")) for s in ordered)
-                out.attrs["mpi_ranks"] = np.int64(max(int(s.attrs.get("mpi_ranks", 1)) for s in ordered))
-                out.attrs["merged_from"] = "\n".join(s.path for s in ordered)
-                if dropped:
-                    out.attrs["merge_dropped_attributes"] = "\n".join(f"/{g} {k}" for g, k in dropped)
-
-                def visit(name, obj):
-                    if isinstance(obj, h5py.Group):
-                        g = out.require_group(name)
-                        _copy_attrs(obj, g, skip={k for gg, k in dropped if gg == name})
-                        return
-                    dtype, shape, attrs, sweep = ref.datasets[name]
-                    if sweep:
-                        data = np.concatenate([f[name][()] for f in files], axis=0)
-                    else:
-                        data = obj[()]
-                        for f in files[1:]:
-                            other = f[name][()]
-                            if np.asarray(other).tobytes() != np.asarray(data).tobytes():
-                                raise MergeError(f"data mismatch: dataset /{name} (no sweep_axis) differs "
-                                                 f"between {ref.path} and {f.filename}")
-                    d = out.create_dataset(name, data=data, dtype=obj.dtype, **_dataset_kwargs(obj))
-                    _copy_attrs(obj, d)
-
-                f0.visititems(visit)
-                # slice-local summaries that can be recomputed exactly are restored, not dropped
-                for (g, k), v in _merged_summaries(ref.attrs.get("command"), ordered, out).items():
-                    if (g, k) in dropped:
-                        out[g].attrs[k] = np.float64(v)
-                        dropped.remove((g, k))
-                if dropped:
-                    out.attrs["merge_dropped_attributes"] = "\n".join(f"/{g} {k}" for g, k in dropped)
-                elif "merge_dropped_attributes" in out.attrs:
-                    del out.attrs["merge_dropped_attributes"]
+                _write_root_attrs(out, files[0], ordered, ref, output)
+                _attach_scales(out, _copy_objects(out, files, ref, dropped))
         finally:
             for f in files:
                 f.close()
+        _summarize(command, partial)
+        with h5py.File(partial, "r+") as out:
+            missing = [(g, k) for g, k in dropped if k not in out[g].attrs]
+            if missing:
+                out.attrs["merge_dropped_attributes"] = "\n".join(f"/{g} {k}" for g, k in missing)
         os.replace(partial, output)
     except BaseException:
         if os.path.exists(partial):
@@ -409,6 +455,7 @@ def merge(paths, output, force=False):
         raise
     nsweep = sum(1 for v in ref.datasets.values() if v[3])
     warnings = [f"warning: group attribute /{g} {k} differs between slices (a summary over each slice's "
-                f"points); not copied to {output}" for g, k in dropped]
-    return warnings + [f"merged {len(ordered)} slice(s) of '{ref.attrs.get('command')}' ({ref.points} points): "
-            f"{nsweep} sweep dataset(s) concatenated, {len(ref.datasets) - nsweep} checked identical -> {output}"]
+                f"points) and '{command} -summarize' did not recompute it; not in {output}" for g, k in missing]
+    return warnings + [f"merged {len(ordered)} slice(s) of '{command}' ({ref.points} points): "
+                       f"{nsweep} sweep dataset(s) concatenated, {len(ref.datasets) - nsweep} checked identical, "
+                       f"{len(dropped) - len(missing)} summary attribute(s) recomputed by '{command} -summarize' -> {output}"]

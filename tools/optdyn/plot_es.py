@@ -1,4 +1,4 @@
-"""Figures for `optdyn es` output (SPEC §4).
+"""Figures for `optdyn es` output (docs/models.md §4).
 
 Optimization runs: mu trajectory on the objective's contour plot (d = 2) or on the
 U(mu, sigma) surface (d = 1 with -es_bound), f(mu) / sigma / gradient norms per generation,

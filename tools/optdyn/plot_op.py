@@ -1,4 +1,4 @@
-"""Figures for `optdyn op` output (SPEC §5): W/X/Y trajectories, x - w and y - w, Op over
+"""Figures for `optdyn op` output (docs/models.md §5): W/X/Y trajectories, x - w and y - w, Op over
 time, 1 - Comp against s0 (thermostats), Op landscapes over 2-D grids (Lorenz), and the
 distributions of finite-state systems."""
 import os
