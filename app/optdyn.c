@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <petscsys.h>
+#include <hdf5.h>
 #include "optdyn/escape.h"
 #include "optdyn/es.h"
 #include "optdyn/fp.h"
@@ -45,7 +46,7 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   if (p != PETSC_ERROR_INITIAL) return n;
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
   if (rank) return n;
-  if (n == PETSC_ERR_USER_INPUT) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
+  if (n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_FILE_WRITE) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
   else if (n == PETSC_ERR_MEM || (func && !strcmp(func, "PetscMallocAlign"))) fprintf(stderr, "optdyn: error: out of memory in %s(): the run needs more memory than this process can get; reduce the problem size (grid, walkers, population) or spread it over more nodes\n", func);
   else fprintf(stderr, "optdyn: error %d in %s() at %s:%d: %s\n", (int)n, func, file, line, mess ? mess : "");
   fflush(stderr);
@@ -108,10 +109,17 @@ int main(int argc, char **argv)
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by the caller, in one line */
   ierr = OdCommandExecute(cmd, NULL, 0, PETSC_COMM_WORLD, &interrupted);
-  if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
+  /* input errors and failed output writes are agreed by all ranks; others may not be: do not wait */
+  if (ierr && ierr != PETSC_ERR_USER_INPUT && ierr != PETSC_ERR_FILE_WRITE) MPI_Abort(PETSC_COMM_WORLD, 1);
   PetscPopErrorHandler();
-  if (ierr == PETSC_ERR_USER_INPUT) QuietTeardown();
+  if (ierr) QuietTeardown();
+  if (ierr == PETSC_ERR_FILE_WRITE) { /* a file HDF5 could not flush (disk full) crashes its shutdown: leave without it */
+    MPI_Barrier(PETSC_COMM_WORLD);
+    fflush(stdout);
+    _exit(1);
+  }
   if (PetscFinalize()) return 1;
   return ierr ? 1 : (interrupted ? OD_EXIT_STOPPED : 0);
 }

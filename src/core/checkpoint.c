@@ -38,6 +38,7 @@ struct _n_OdCheckpoint {
   char *str[NSTR]; /* the identity this run would write (and expects to read) */
   Item item[OD_CKPT_MAX_ITEMS];
   int nitem;
+  int nfailed; /* failed writes so far: warned once, not at every round */
 };
 
 /* ---------------- identity text ---------------- */
@@ -413,7 +414,7 @@ PetscErrorCode OdCheckpointWrite(OdCheckpoint ckpt, PetscBool *written)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ok = WriteFile(ckpt, why, sizeof why);
     H5Eset_auto2(H5E_DEFAULT, func, data);
-    if (!ok) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "optdyn: warning: checkpoint %s not written: %s; the run continues\n", ckpt->path, why));
+    if (!ok && !ckpt->nfailed++) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "optdyn: warning: checkpoint %s not written: %s; the run continues (later failures are not repeated)\n", ckpt->path, why));
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, ckpt->comm));
   if (written) *written = ok ? PETSC_TRUE : PETSC_FALSE;

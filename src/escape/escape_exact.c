@@ -57,7 +57,7 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
   PetscCheck(n >= 3 && Wmin < pb->W0 && pb->W0 <= pb->edge, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "exact solver needs >= 3 grid points and Wmin < W0 <= edge (got n = %" PetscInt_FMT ", Wmin = %g, W0 = %g, edge = %g)", n, (double)Wmin, (double)pb->W0, (double)pb->edge);
   PetscCall(BuildStencil(pb, Wmin, n, h, &st));
   PetscCall(PetscCalloc2(n, &q, n, &qn)); /* q_0 = 0 on the grid: every grid point is <= edge */
-  PetscReal *const q_alloc = q, *const qn_alloc = qn; /* q and qn swap every step; free the originals */
+  PetscReal *q_alloc = q, *qn_alloc = qn; /* q and qn swap every step; free the originals */
   PetscInt k = 0;
   for (PetscInt step = 1; step <= budgets[nbudgets - 1]; step++) {
     for (PetscInt i = 0; i < n; i++) {
