@@ -1,6 +1,7 @@
 /* optdyn: thin dispatcher over the optdyn library. `optdyn COMMAND [options]`. */
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <petscsys.h>
@@ -111,6 +112,14 @@ int main(int argc, char **argv)
   PetscPushErrorHandler(ErrorHandler, NULL);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by the caller, in one line */
   ierr = OdCommandExecute(cmd, NULL, 0, PETSC_COMM_WORLD, &interrupted);
+  { /* the run has ended (output or checkpoint written): a stop signal during shutdown changes
+       nothing, so it stays pending instead of killing the process with status 128 + signal */
+    sigset_t late;
+    sigemptyset(&late);
+    sigaddset(&late, SIGTERM);
+    sigaddset(&late, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &late, NULL);
+  }
   /* input errors and failed output writes are agreed by all ranks; others may not be: do not wait */
   if (ierr && ierr != PETSC_ERR_USER_INPUT && ierr != PETSC_ERR_FILE_WRITE) MPI_Abort(PETSC_COMM_WORLD, 1);
   PetscPopErrorHandler();

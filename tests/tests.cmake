@@ -75,3 +75,5 @@ set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)
 # reliability (helper reliab): bad-input catalogue, fault injection
 od_script_test(bad_input_catalogue)
 set_tests_properties(script_bad_input_catalogue PROPERTIES TIMEOUT 600)
+od_script_test(fault_injection)
+set_tests_properties(script_fault_injection PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

@@ -544,7 +544,13 @@ static ReadStatus VerifyOpenFile(const OdCheckpoint c, hid_t file, char *stored[
     snprintf(msg, len, "checkpoint %s belongs to another command (%s, this is %s)", c->path, stored[S_KIND], c->str[S_KIND]);
     return CK_REFUSED;
   }
-  if (!ReadItems(c, file, scalars, msg, len)) return CK_REFUSED;
+  if (!ReadItems(c, file, scalars, msg, len)) {
+    /* a layout that differs usually means another run's checkpoint (other sizes, another
+       sweep command): say how its identity differs rather than "corrupt" (reliab) */
+    char why[1024];
+    if (!CompareIdentity(c, stored, why, sizeof why)) snprintf(msg, len, "%s", why);
+    return CK_REFUSED;
+  }
   if (!ReadAttrInt64(file, "checksum_crc32", &crc) || (unsigned long)crc != Checksum(c, stored, scalars)) {
     snprintf(msg, len, "checkpoint %s is corrupt: its checksum does not match its contents", c->path);
     return CK_REFUSED;
