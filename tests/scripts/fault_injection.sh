@@ -85,7 +85,7 @@ for i in $(seq 1200); do kill -0 $mpid 2>/dev/null || break; sleep 0.05; done
 kill -0 $mpid 2>/dev/null && { kill -9 $mpid; fail "kill -9: mpiexec still running 60 s after a rank died"; }
 set +e; wait $mpid; st=$?; set -e
 [ $st -ne 0 ] || fail "kill -9: mpiexec exited 0"
-alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$st" ] && [ "${st:0:1}" != Z ]; } # zombies are dead
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null | tr -d " ") && [ -n "$st" ] && [ "${st:0:1}" != Z ]; } # zombies are dead
 for r in $ranks; do alive "$r" && fail "kill -9: rank $r still alive ($(ps -o pid,stat,cmd -p "$r"))"; done
 [ ! -e k9.h5 ] || fail "kill -9: an output file was written"
 [ -e k9.h5.ckpt ] || fail "kill -9: no checkpoint left"
@@ -98,7 +98,7 @@ echo "ok: kill -9 of rank $victim: mpiexec exit $st, checkpoint intact, restart 
 
 echo "--- 3. full file system, read-only directory"
 if [ "$(id -u)" = 0 ] && mkdir -p small && mount -t tmpfs -o size=96k tmpfs small 2>/dev/null; then
-  trap 'umount "$WORK/small" 2>/dev/null; umount "$WORK/ro" 2>/dev/null; cd /; rm -rf "$WORK"; true' EXIT
+  trap 'umount "$WORK/small" 2>/dev/null || true; umount "$WORK/ro" 2>/dev/null || true; cd /; rm -rf "$WORK"' EXIT
   # the checkpoint (per chunk: 1000 chunks) does not fit, the output (per point) does
   C=(escape -escape_T_num 2 -escape_walkers 50000 -escape_chunk 100 -escape_steps 10,100 -sweep_checkpoint_interval 0 -quiet)
   set +e; "$OPTDYN" "${C[@]}" -o small/c.h5 >ck.log 2>ck.err; st=$?; set -e
