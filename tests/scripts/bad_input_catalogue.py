@@ -73,11 +73,14 @@ VARIANTS = [
       (r"^op_integrator$", "-op_system lorenz -op_x0 1,1,1 -op_n x -op_m x -op_A y"),
       (r"^op_finite_", "!-options_file_yaml {SRC}/configs/op-finite-smart.yaml")],
      r"^op_"),
+    ("knowledge", "knowledge", "-kl_hidden 4 -kl_phase1_examples 600 -kl_fork_examples 600 -kl_test_examples 100 -kl_activations softplus",
+     [], r"^kl_"),
     ("oscillator", "oscillator", "-osc_eta_num 2 -osc_beta_num 2 -osc_steps 10 -osc_trajectory false",
      [(r"^osc_traj_", "-osc_trajectory true -osc_traj_steps 5")],
      r"^osc_"),
 ]
 HELP_LINE = re.compile(r"^  -(\w+) <now (.*?) : formerly .*?>: .* \(None\)$")
+FILE_OPTS = ("kl_data", "kl_train_images", "kl_train_labels", "kl_test_images", "kl_test_labels")
 FREE_TEXT = ("op_finite_a_name", "op_finite_b_name")  # labels: any non-empty text of sane length
 EXTREMES = ["nan", "1e999", "", "{LONG}", "inf", "-nan"]
 
@@ -121,7 +124,9 @@ def generated_rows():
             else:
                 values = ["no such value", ""]
             for v in values:
-                rows.append({"frag": f"option -{name}", "args": shlex.split(args) + [f"-{name}", v], "flags": [], "prep": "", "src": f"generated {label}"})
+                # a file or directory option: the message names the file (no option name needed)
+                frag = v if name in FILE_OPTS and v else f"option -{name}"
+                rows.append({"frag": frag, "args": shlex.split(args) + [f"-{name}", v], "flags": [], "prep": "", "src": f"generated {label}"})
     return rows
 
 
@@ -254,6 +259,22 @@ def make_fixtures(fx):
     for name, text in files.items():
         with open(os.path.join(fx, name), "w", encoding="latin-1") as f:
             f.write(text)
+    # IDX data files: not IDX, a header that promises gigabytes, wrong element type, 0 or 5
+    # dimensions, truncated and over-long data, corrupt gzip
+    idx = {
+        "idx_text": b"hello\n",
+        "idx_huge": b"\x00\x00\x08\x03\x00\x00\x00\x02\x40\x00\x00\x02\x00\x00\x00\x02\x01\x02\x00\x00",
+        "idx_type": b"\x00\x00\x0d\x01\x00\x00\x00\x02ab",
+        "idx_ndim0": b"\x00\x00\x08\x00",
+        "idx_ndim5": b"\x00\x00\x08\x05" + b"\x00\x00\x00\x01" * 5 + b"a",
+        "idx_zero": b"\x00\x00\x08\x01\x00\x00\x00\x00",
+        "idx_short": b"\x00\x00\x08\x01\x00\x00\x00\x09abc",
+        "idx_long": b"\x00\x00\x08\x01\x00\x00\x00\x02abc",
+        "idx_badgz": b"\x1f\x8b\x08\x00" + b"\xff" * 40,
+        "idx_empty": b"",
+    }
+    for name, data in idx.items():
+        open(os.path.join(fx, name), "wb").write(data)
     os.mkdir(os.path.join(fx, "readonly"))
     # a good es checkpoint (a forced stop), and an es output file that is not a checkpoint
     es = [OPTDYN, "es", "-es_population", "8", "-es_generations", "20", "-es_check_interval", "2", "-quiet"]
