@@ -9,16 +9,18 @@
 #include "optdyn/escape.h"
 #include "optdyn/es.h"
 #include "optdyn/fp.h"
+#include "optdyn/markov.h"
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/knowledge.h"
+#include "optdyn/nnobj.h"
 #include "optdyn/command.h"
 #include "optdyn/runctl.h"
 #include "optdyn/version.h"
 #include "optdyn/yamlcheck.h"
 
 /* Every command: one line here (its description lives in its module folder). */
-static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand, &OdKnowledgeCommand};
+static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand, &OdKnowledgeCommand, &OdMarkovCommand};
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"
@@ -111,7 +113,12 @@ int main(int argc, char **argv)
   if (ierr) return 1;
   PetscPushErrorHandler(ErrorHandler, NULL);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by the caller, in one line */
-  ierr = OdCommandExecute(cmd, NULL, 0, PETSC_COMM_WORLD, &interrupted);
+  {
+    /* start-up plugins: modules that add objectives to a command (es does not depend on them) */
+    static const OdCommandPlugin es_plugins[] = {OdNNRegisterEsObjectives};
+    const PetscBool is_es = cmd == &OdEsCommand;
+    ierr = OdCommandExecute(cmd, is_es ? es_plugins : NULL, is_es ? 1 : 0, PETSC_COMM_WORLD, &interrupted);
+  }
   { /* the run has ended (output or checkpoint written): a stop signal during shutdown changes
        nothing, so it stays pending instead of killing the process with status 128 + signal */
     sigset_t late;

@@ -31,7 +31,8 @@ typedef struct {
   PetscErrorCode (*view)(void *obj, PetscViewer viewer);
   PetscErrorCode (*destroy)(void **obj);
   /**
-   * Optional (NULL if the command writes no summary): recompute, in place, every summary
+   * Optional (NULL if the command writes no summary: -summarize then only checks that the
+   * file is this command's and closes it complete): recompute, in place, every summary
    * attribute/dataset of an output file from its per-point datasets. `optdyn COMMAND
    * -summarize FILE` calls it; `optdyn-merge` runs it on a merged file, so a summary has
    * exactly one implementation, in C.

@@ -1,6 +1,6 @@
 /**
  * @file es_objective.h
- * @brief Black-box objectives f: R^d -> R for `optdyn es` (SPEC §4), and the plug-in interface.
+ * @brief Black-box objectives f: R^d -> R for `optdyn es` (docs/models.md §4), and the plug-in interface.
  *
  * An objective is a small object with an evaluation callback `f(w)` (a pure function of w:
  * same w, same bits, on every rank), so anything that can compute a scalar loss from a
@@ -140,6 +140,7 @@ typedef struct {
   PetscInt population;     /**< N */
   PetscBool antithetic;    /**< members 2k, 2k+1 are +eps_k, -eps_k */
   PetscBool natural;       /**< natural gradients (see search_gradient) */
+  PetscInt generations;    /**< G, generations per replicate */
 } OdEsGeneration;
 
 /** Fitness of members lo..hi-1 (fitness[n - lo]). */
@@ -170,3 +171,35 @@ OdRng OdEsGenerationRng(const OdEsGeneration *gen);
  * example, unit), independent of the parameter noise, of rank count and of block split.
  */
 void OdEsExampleNoise(const OdEsGeneration *gen, PetscInt member, PetscInt example, PetscInt unit0, PetscInt n, PetscReal z[]);
+
+/* ------------------------------------------------------------------------------------
+ * Monitoring (optional): per-generation metrics, model selection and final metrics.
+ *
+ * After each generation's update es calls `record` on every rank with the generation's
+ * OdEsGeneration (mu is the updated mean); it fills values[0..n-1] (NaN where a metric is
+ * not measured in this generation, e.g. a validation loss measured every K generations)
+ * and *score (lower is better; NaN: no score this generation). es keeps the mean with the
+ * lowest score as `mu_best`. The values become datasets /es/metrics/NAME [G] (replicate
+ * 0) and are part of the checkpoint. At the end `final` receives the final and the best
+ * mean and fills nfinal values, written as attributes of /es/metrics. Both must give the
+ * same bits on every rank (no communication needed: every rank holds mu).
+ * ------------------------------------------------------------------------------------ */
+typedef PetscErrorCode (*OdEsMetricsFn)(void *ctx, const OdEsGeneration *gen, PetscReal values[], PetscReal *score);
+typedef PetscErrorCode (*OdEsFinalMetricsFn)(void *ctx, PetscInt d, const PetscReal mu_final[], const PetscReal mu_best[], PetscReal values[]);
+
+#define OD_ES_MAX_METRICS 16
+typedef struct {
+  PetscInt n;                                /**< number of per-generation metrics */
+  const char *names[OD_ES_MAX_METRICS];      /**< dataset names */
+  const char *units[OD_ES_MAX_METRICS];
+  const char *descriptions[OD_ES_MAX_METRICS];
+  OdEsMetricsFn record;
+  PetscInt nfinal;                           /**< number of final values (attributes) */
+  const char *final_names[OD_ES_MAX_METRICS];
+  OdEsFinalMetricsFn final;
+} OdEsMetrics;
+
+/** Attach monitoring to an objective (copied; the strings must outlive the objective). */
+PetscErrorCode OdEsObjectiveSetMetrics(OdEsObjective obj, const OdEsMetrics *metrics);
+/** The monitoring, or NULL. */
+const OdEsMetrics *OdEsObjectiveGetMetrics(OdEsObjective obj);

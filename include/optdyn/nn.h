@@ -127,6 +127,13 @@ PetscInt OdMLPPredict(OdMLP mlp, OdMLPWork work, PetscInt b);
 /** Gradient of one example's loss: forward, then backward into grad[nparams] (overwritten). */
 double OdMLPGradient(OdMLP mlp, const double theta[], const double x[], PetscInt label, OdMLPWork work, double grad[]);
 
+/**
+ * Gradient of output unit k (after the output activation) with respect to theta, for the
+ * example of the last OdMLPForward() (the forward pass is reused, so call this for several
+ * k after one forward pass). grad[nparams] is overwritten.
+ */
+void OdMLPOutputGradient(OdMLP mlp, const double theta[], PetscInt k, OdMLPWork work, double grad[]);
+
 /** Receives consecutive parameter changes delta[0..n-1] of theta[offset..offset+n-1]. */
 typedef void (*OdMLPUpdateHook)(void *ctx, PetscInt offset, PetscInt n, const double delta[]);
 /** Hook that adds |delta| to ((double *)ctx)[offset..]. */

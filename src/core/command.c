@@ -1,7 +1,24 @@
 /* The generic command driver: one lifecycle for every command (see optdyn/command.h). */
+#include <string.h>
 #include "optdyn/command.h"
+#include "optdyn/output.h"
 #include "optdyn/options.h"
 #include "optdyn/runctl.h"
+
+/* A command without summaries: check that FILE is this command's, then close it complete
+ * (attaches dimension scales, recomputes checksums, marks completion). */
+static PetscErrorCode SummarizeNothing(const OdCommand *cmd, MPI_Comm comm, const char *path)
+{
+  OdOutput out;
+  char command[64];
+  PetscFunctionBegin;
+  PetscCall(OdOutputOpenExisting(comm, path, &out));
+  PetscCall(OdOutputReadAttrString(out, "/", "command", command, sizeof command));
+  PetscCheck(!strcmp(command, cmd->name), comm, PETSC_ERR_USER_INPUT, "%s was written by 'optdyn %s', not 'optdyn %s'", path, command, cmd->name);
+  PetscCall(OdOutputClose(out, PETSC_TRUE));
+  PetscCall(OdOutputDestroy(&out));
+  PetscFunctionReturn(0);
+}
 
 /* `optdyn COMMAND -summarize FILE`: recompute FILE's summaries and do nothing else. */
 static PetscErrorCode SummarizeIfAsked(const OdCommand *cmd, MPI_Comm comm, PetscBool *done)
@@ -10,9 +27,9 @@ static PetscErrorCode SummarizeIfAsked(const OdCommand *cmd, MPI_Comm comm, Pets
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-summarize", path, sizeof path, done));
   if (!*done) PetscFunctionReturn(0);
-  PetscCheck(cmd->summarize, comm, PETSC_ERR_USER_INPUT, "option -summarize = %s: command '%s' writes no summaries", path, cmd->name);
   PetscCall(OdOptionsCheckUnused(comm));
-  PetscCall(cmd->summarize(comm, path));
+  if (cmd->summarize) PetscCall(cmd->summarize(comm, path));
+  else PetscCall(SummarizeNothing(cmd, comm, path));
   PetscFunctionReturn(0);
 }
 

@@ -71,6 +71,7 @@ PetscErrorCode OdEsCreate(MPI_Comm comm, OdEs *es)
   e->var_reps = 1000;
   e->bound_sigma[0] = 0.02, e->bound_sigma[1] = 2.0;
   e->bound_n[0] = 161, e->bound_n[1] = 100;
+  e->as_factor = 1.5, e->as_c = 0.1, e->as_lr_max = 0, e->as_threshold = -1;
   PetscCall(OdOutputCreate(comm, &e->output));
   PetscCall(RegisterBuiltins(e));
   *es = e;
@@ -89,6 +90,7 @@ PetscErrorCode OdEsDestroy(OdEs *es)
   PetscCall(PetscFree4(e->w, e->w2, e->eps, e->gacc));
   PetscCall(PetscFree3(e->sacc, e->gmu, e->gsig));
   PetscCall(PetscFree3(e->fit, e->fit_local, e->u));
+  PetscCall(PetscFree(e->as_logw));
   PetscCall(PetscFree2(e->counts, e->displs));
   PetscCall(PetscFree6(e->v_mean_iid, e->v_var_iid, e->v_mean_anti, e->v_var_anti, e->v_pred_iid, e->v_pred_anti));
   PetscCall(PetscFree(e->v_grad));
@@ -108,7 +110,9 @@ static PetscErrorCode AllocateState(OdEs e)
   const PetscBool sep_hist = e->distribution == DIST_SEPARABLE && hd > 0;
   PetscReal *p;
   PetscFunctionBegin;
+  const PetscInt M = e->nmetric, A = e->adapt_lr ? 1 : 0;
   e->nstate = (size_t)d + ns + 2 * (size_t)(d + ns) + 6 * (size_t)G + (size_t)G * hd + (sep_hist ? (size_t)G * hd : 0) + 3 * (size_t)Q + (size_t)Q * hd;
+  e->nstate += (size_t)M * G + (M ? (size_t)d + 1 : 0) + (size_t)A * (1 + d + G);
   PetscCall(PetscCalloc1(e->nstate, &e->state));
   p = e->state;
   e->mu = p, p += d;
@@ -127,6 +131,12 @@ static PetscErrorCode AllocateState(OdEs e)
   e->r_sigma = p, p += Q;
   e->r_basin = p, p += Q;
   e->r_mu = p, p += (size_t)Q * hd;
+  e->h_metric = M ? p : NULL, p += (size_t)M * G;
+  e->mu_best = M ? p : NULL, p += M ? d : 0;
+  e->best_score = M ? p : NULL, p += M ? 1 : 0;
+  e->lr_cur = A ? p : NULL, p += A;
+  e->last_step = A ? p : NULL, p += (size_t)A * d;
+  e->h_lr = A ? p : NULL, p += (size_t)A * G;
   PetscCheck((size_t)(p - e->state) == e->nstate, PETSC_COMM_SELF, PETSC_ERR_PLIB, "state layout");
   PetscFunctionReturn(0);
 }
@@ -137,6 +147,14 @@ static void InitReplicate(OdEs e, PetscInt q)
   for (PetscInt i = 0; i < e->d; i++) e->mu[i] = e->mu0[i];
   for (PetscInt i = 0; i < e->nsig; i++) e->sig[i] = OdEsSigma0Of(e, q);
   for (PetscInt i = 0; i < e->d + e->nsig; i++) e->m1[i] = e->m2[i] = 0;
+  if (e->best_score && q == 0) {
+    e->best_score[0] = PETSC_MAX_REAL;
+    for (PetscInt i = 0; i < e->d; i++) e->mu_best[i] = e->mu0[i];
+  }
+  if (e->adapt_lr) {
+    e->lr_cur[0] = e->lr;
+    for (PetscInt i = 0; i < e->d; i++) e->last_step[i] = 0;
+  }
 }
 
 /* Block partition of the N members over the ranks. */
@@ -162,6 +180,7 @@ static PetscErrorCode SetUpOptimize(OdEs e)
   PetscCall(PetscMalloc4(e->d, &e->w, e->d, &e->w2, blk, &e->eps, e->d, &e->gacc));
   PetscCall(PetscMalloc3(e->distribution == DIST_SEPARABLE ? e->d : 1, &e->sacc, e->d, &e->gmu, e->nsig, &e->gsig));
   PetscCall(PetscMalloc3(e->N, &e->fit, e->N, &e->fit_local, e->N, &e->u));
+  PetscCall(PetscMalloc1(e->N, &e->as_logw));
   PetscCall(Partition(e));
   InitReplicate(e, 0);
   PetscCall(OdEsObjectiveEval(e->obj, e->mu0, &e->f_mu0));
@@ -186,6 +205,13 @@ PetscErrorCode OdEsSetUp(OdEs e)
   e->nsig = e->distribution == DIST_SEPARABLE ? e->d : 1;
   e->Q = (e->nsigma0 ? e->nsigma0 : 1) * e->runs;
   e->hist_d = e->d <= OD_ES_HIST_MAX_D ? e->d : 0;
+  {
+    const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);
+    e->nmetric = m ? m->n : 0;
+  }
+  if (e->as_lr_max <= 0) e->as_lr_max = 10 * e->lr;
+  if (e->as_lr_min <= 0) e->as_lr_min = 0.01 * e->lr;
+  if (e->as_threshold < 0) e->as_threshold = sqrt(2 * PETSC_PI) / (3.0 * (e->d + 1)); /* NES: rho = 1/2 - 1/(3(d+1)) as a z value */
   e->rng = OdRngCreate(e->seed, OD_STREAM_ES);
   snprintf(e->ckpt_path, sizeof e->ckpt_path, "%s.ckpt", OdOutputGetPath(e->output));
   if (e->mode == MODE_OPTIMIZE) PetscCall(SetUpOptimize(e));
@@ -235,6 +261,10 @@ static PetscErrorCode Summarize(OdEs e)
       if (b >= 0 && b < e->nbasin) e->s_basin_fraction[s * e->nbasin + b] += 1.0 / R;
     }
   if (e->bound) PetscCall(OdEsComputeBound(e, &e->b_mu, &e->b_sigma, &e->b_U));
+  {
+    const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);
+    if (m && m->nfinal) PetscCall(m->final(OdEsObjectiveGetContext(e->obj), e->d, e->mu, e->mu_best ? e->mu_best : e->mu, e->final_metric));
+  }
   PetscFunctionReturn(0);
 }
 

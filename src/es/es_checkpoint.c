@@ -55,5 +55,17 @@ PetscErrorCode OdEsCheckpointDeclare(OdEs e)
   PetscCall(OdCheckpointAddReal(c, "replicates/sigma", 1, dQ, e->r_sigma, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "replicates/basin", 1, dQ, e->r_basin, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "replicates/mu", 2, dQd, e->r_mu, PETSC_FALSE));
+  if (e->nmetric) {
+    const PetscInt dMG[2] = {e->nmetric, G}, d1[1] = {1};
+    PetscCall(OdCheckpointAddReal(c, "metrics/values", 2, dMG, e->h_metric, PETSC_FALSE));
+    PetscCall(OdCheckpointAddReal(c, "metrics/mu_best", 1, dd, e->mu_best, PETSC_TRUE));
+    PetscCall(OdCheckpointAddReal(c, "metrics/best_score", 1, d1, e->best_score, PETSC_FALSE));
+  }
+  if (e->adapt_lr) {
+    const PetscInt d1[1] = {1};
+    PetscCall(OdCheckpointAddReal(c, "adaptation/lr", 1, d1, e->lr_cur, PETSC_TRUE));
+    PetscCall(OdCheckpointAddReal(c, "adaptation/last_step", 1, dd, e->last_step, PETSC_TRUE));
+    PetscCall(OdCheckpointAddReal(c, "adaptation/lr_history", 1, dG, e->h_lr, PETSC_FALSE));
+  }
   PetscFunctionReturn(0);
 }

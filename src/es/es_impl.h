@@ -77,7 +77,14 @@ struct _n_OdEs {
   PetscReal *mu, *sig, *m1, *m2;                                                     /* current replicate */
   PetscReal *h_fmean, *h_sigma, *h_gnorm, *h_sgnorm, *h_fbest, *h_fpop, *h_mu, *h_sig; /* replicate 0 */
   PetscReal *r_f, *r_sigma, *r_mu, *r_basin;                                         /* finals per replicate */
+  PetscReal *h_metric, *mu_best, *best_score; /* objective metrics [M][G] (replicate 0), best mean and its score */
+  PetscReal *lr_cur, *last_step, *h_lr;       /* adaptation sampling: current rate, last mu step, rate history */
   PetscInt q, gen;                                                                   /* position */
+  PetscInt nmetric;                  /* objective metrics per generation */
+  PetscReal final_metric[OD_ES_MAX_METRICS];
+  PetscBool adapt_lr;                /* -es_adaptation_sampling */
+  PetscReal as_factor, as_c, as_lr_max, as_lr_min, as_threshold, as_ess; /* its constants; last effective sample size */
+  PetscReal *as_logw;                /* work: log importance weights of the members under the trial rate */
   /* work */
   PetscReal *w, *w2, *eps, *gacc, *sacc, *gmu, *gsig, *fit, *fit_local, *u;
   PetscMPIInt *counts, *displs;
@@ -110,6 +117,8 @@ PetscErrorCode OdEsCheckAndStop(OdEs e, PetscBool stop_local, PetscBool *stop);
 PetscErrorCode OdEsComputeBound(OdEs e, PetscReal **mus, PetscReal **sigmas, PetscReal **U);
 /* es_variance.c */
 PetscErrorCode OdEsRunVariance(OdEs e);
+/* es_adapt.c */
+PetscErrorCode OdEsAdaptationSampling(OdEs e, const PetscReal dots[]);
 /* es_output.c */
 PetscErrorCode OdEsWriteOutput(OdEs e, const PetscReal *bound_mu, const PetscReal *bound_sigma, const PetscReal *bound_U);
 PetscErrorCode OdEsWriteCommonAttrs(OdEs e);

@@ -101,9 +101,11 @@ OdRng OdEsGenerationRng(const OdEsGeneration *gen) { return OdRngCreate(gen->see
 void OdEsExampleNoise(const OdEsGeneration *gen, PetscInt member, PetscInt example, PetscInt unit0, PetscInt n, PetscReal z[])
 {
   const OdRng rng = OdRngCreate(gen->seed, OD_ES_STREAM_EXAMPLE | ((uint32_t)gen->replicate << 8));
-  for (PetscInt u = unit0; u < unit0 + n; u++) {
+  for (PetscInt u = unit0; u < unit0 + n;) { /* one pair of normals per two units */
     double pair[2];
     OdRngNormal2(&rng, OdCounterMake((uint32_t)gen->generation, (uint32_t)member, (uint32_t)example, (uint32_t)(u >> 1)), pair);
     z[u - unit0] = pair[u & 1];
+    if (!(u & 1) && u + 1 < unit0 + n) z[u + 1 - unit0] = pair[1], u++;
+    u++;
   }
 }

@@ -20,6 +20,7 @@ struct _n_OdEsObjective {
   OdEsDestroyFn destroy;
   void *ctx;
   OdEsPopulationHook hook; /* optional */
+  OdEsMetrics metrics;     /* optional */
 };
 
 PetscErrorCode OdEsObjectiveCreateEmpty(MPI_Comm comm, OdEsObjective *obj)
@@ -54,6 +55,18 @@ PetscErrorCode OdEsObjectiveSetPopulationHook(OdEsObjective obj, const OdEsPopul
 const OdEsPopulationHook *OdEsObjectiveGetPopulationHook(OdEsObjective obj) { return obj->hook.evaluate ? &obj->hook : NULL; }
 
 void *OdEsObjectiveGetContext(OdEsObjective obj) { return obj->ctx; }
+
+PetscErrorCode OdEsObjectiveSetMetrics(OdEsObjective obj, const OdEsMetrics *metrics)
+{
+  PetscFunctionBegin;
+  PetscCheck(metrics->n >= 0 && metrics->n <= OD_ES_MAX_METRICS && metrics->nfinal >= 0 && metrics->nfinal <= OD_ES_MAX_METRICS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "at most %d metrics", OD_ES_MAX_METRICS);
+  PetscCheck(!metrics->n || metrics->record, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "metrics need a record function");
+  PetscCheck(!metrics->nfinal || metrics->final, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "final metrics need a final function");
+  obj->metrics = *metrics;
+  PetscFunctionReturn(0);
+}
+
+const OdEsMetrics *OdEsObjectiveGetMetrics(OdEsObjective obj) { return obj->metrics.n || obj->metrics.nfinal ? &obj->metrics : NULL; }
 
 PetscErrorCode OdEsObjectiveDestroy(OdEsObjective *obj)
 {

@@ -91,6 +91,12 @@ static PetscErrorCode ReadUpdateOptions(PetscOptionItems *PetscOptionsObject, Od
   PetscCall(OdOptionsReal(PetscOptionsObject, "-adam_beta1", "Adam beta1", OD_RANGE_HALF_OPEN(0, 1), &e->beta1, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-adam_beta2", "Adam beta2", OD_RANGE_HALF_OPEN(0, 1), &e->beta2, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-adam_epsilon", "Adam epsilon", OD_RANGE_POSITIVE, &e->adam_eps, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-adaptation_sampling", "Adapt the mean's learning rate by adaptation sampling (trial rate -es_as_factor x lr, importance-weighted rank test on the members)", &e->adapt_lr, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_factor", "Adaptation sampling: trial learning rate factor (> 1)", OD_RANGE_POSITIVE, &e->as_factor, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_rate", "Adaptation sampling: relative change c of the learning rate per generation", OD_RANGE_HALF_OPEN(0, 1), &e->as_c, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_max", "Adaptation sampling: largest learning rate (default 10 x -es_lr)", OD_RANGE_NONNEGATIVE, &e->as_lr_max, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_min", "Adaptation sampling: smallest learning rate (default -es_lr / 100)", OD_RANGE_NONNEGATIVE, &e->as_lr_min, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-as_threshold", "Adaptation sampling: z value the weighted rank test must exceed (default: NES rho = 1/2 - 1/(3(d+1)) as a z value)", OD_RANGE_ANY, &e->as_threshold, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-weight_decay", "Weight decay lambda on mu (sgd/momentum: g += lambda mu; adam: decoupled)", OD_RANGE_NONNEGATIVE, &e->weight_decay, NULL));
   PetscFunctionReturn(0);
 }
@@ -165,6 +171,11 @@ PetscErrorCode OdEsValidate(OdEs e)
     char advice[128];
     snprintf(advice, sizeof advice, "-es_population = %" PetscInt_FMT ", -es_generations = %" PetscInt_FMT " or -es_dim", e->N, e->G);
     PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * (3.0 * e->N + (double)e->G * (6 + 2.0 * PetscMin(d, OD_ES_HIST_MAX_D)) + 10.0 * d), "es's population and history arrays", advice));
+  }
+  PetscCheck(!e->adapt_lr || e->as_factor > 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_as_factor = %g is not allowed: the trial learning rate factor must be > 1", (double)e->as_factor);
+  {
+    const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
+    PetscCheck(!e->adapt_lr || !hook || hook->parameter_noise, e->comm, PETSC_ERR_USER_INPUT, "option -es_adaptation_sampling is not allowed with objective %s in its activation-space mode: the importance weights need members that are points w_n = mu + sigma eps_n", e->objective_name);
   }
   if (e->mode == MODE_VARIANCE) {
     PetscCheck(e->nvar_sigma * e->nvar_pop <= 65535, e->comm, PETSC_ERR_USER_INPUT, "options -es_var_sigma x -es_var_population have too many combinations (at most 65535)");

@@ -1,6 +1,7 @@
 /* es output: maps the computed results to datasets, only through the output layer
    (optdyn/output.h). Nothing is computed here: summaries, the bound grid and the variance
    study are computed before writing (es.c, es_bound.c, es_variance.c). */
+#include <stdio.h>
 #include "optdyn/output.h"
 #include "es_impl.h"
 
@@ -82,6 +83,29 @@ static PetscErrorCode WriteBound(OdEs e, const PetscReal *mus, const PetscReal *
   PetscFunctionReturn(0);
 }
 
+/* The objective's per-generation metrics, best mean and final values; the adapted rate. */
+static PetscErrorCode WriteMetrics(OdEs e)
+{
+  OdOutput out = e->output;
+  const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);
+  const hsize_t dG[1] = {(hsize_t)e->G}, dd[1] = {(hsize_t)e->d};
+  char path[256];
+  PetscFunctionBegin;
+  if (e->h_lr) PetscCall(OdOutputWriteReal(out, "/es/lr", 1, dG, e->h_lr, (OdDatasetInfo){"1", "learning rate of the mean after adaptation sampling in each generation", PETSC_FALSE}));
+  if (!m) PetscFunctionReturn(0);
+  PetscCall(OdOutputCreateGroup(out, "/es/metrics"));
+  for (PetscInt j = 0; j < m->n; j++) {
+    snprintf(path, sizeof path, "/es/metrics/%s", m->names[j]);
+    PetscCall(OdOutputWriteReal(out, path, 1, dG, e->h_metric + (size_t)j * e->G, (OdDatasetInfo){m->units[j], m->descriptions[j], PETSC_FALSE}));
+  }
+  if (e->mu_best) {
+    PetscCall(OdOutputWriteReal(out, "/es/mu_best", 1, dd, e->mu_best, (OdDatasetInfo){"w", "search mean with the lowest selection score of the objective (e.g. validation loss)", PETSC_FALSE}));
+    PetscCall(OdOutputAttrReal(out, "/es/metrics", "best_score", e->best_score[0]));
+  }
+  for (PetscInt j = 0; j < m->nfinal; j++) PetscCall(OdOutputAttrReal(out, "/es/metrics", m->final_names[j], e->final_metric[j]));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteRunAttrs(OdEs e)
 {
   OdOutput out = e->output;
@@ -117,6 +141,7 @@ PetscErrorCode OdEsWriteOutput(OdEs e, const PetscReal *bound_mu, const PetscRea
   PetscCall(WriteHistory(e));
   if (e->Q > 1) PetscCall(WriteReplicates(e));
   if (e->bound) PetscCall(WriteBound(e, bound_mu, bound_sigma, bound_U));
+  PetscCall(WriteMetrics(e));
   PetscCall(OdEsWriteCommonAttrs(e));
   PetscCall(WriteRunAttrs(e));
   PetscCall(OdOutputClose(e->output, PETSC_TRUE));

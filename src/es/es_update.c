@@ -108,6 +108,7 @@ static void FillGenerationInfo(OdEs e, uint32_t run)
   g->generation = e->gen, g->replicate = (PetscInt)run;
   g->d = e->d, g->mu = e->mu, g->sigma = e->sig, g->nsigma = e->nsig;
   g->population = e->N, g->antithetic = e->antithetic, g->natural = e->natural;
+  g->generations = e->G;
 }
 
 /* 1. this rank's members [lo, hi): by the hook, or f(w_n) one at a time */
@@ -137,10 +138,11 @@ static PetscErrorCode EvaluateShare(OdEs e, uint32_t run)
 
 /* 3. every rank rebuilds every perturbation, summing in index order:
    gacc = sum_k a_k eps_k, sacc = sum_k b_k eps_k^2 (separable), S = sum_k b_k |eps_k|^2, E = sum_k b_k */
-static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *E)
+static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *E, PetscReal dots[])
 {
   const PetscInt d = e->d;
   const PetscBool anti = e->antithetic, sep = e->distribution == DIST_SEPARABLE;
+  const PetscReal as = e->adapt_lr ? e->as_factor - 1 : 0; /* trial mean mu' = mu + as * last step */
   *S = 0, *E = 0;
   for (PetscInt i = 0; i < d; i++) e->gacc[i] = 0;
   if (sep)
@@ -148,9 +150,10 @@ static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *
   for (PetscInt k = 0; k < (anti ? e->N / 2 : e->N); k++) {
     const PetscReal a = anti ? e->u[2 * k] - e->u[2 * k + 1] : e->u[k];
     const PetscReal b = anti ? e->u[2 * k] + e->u[2 * k + 1] : e->u[k];
-    PetscReal nk = 0;
+    PetscReal nk = 0, dk = 0;
     *E += b;
-    if (a == 0 && (!e->adapt || b == 0)) continue;
+    if (dots) dots[k] = 0;
+    if (a == 0 && (!e->adapt || b == 0) && !dots) continue;
     for (PetscInt c0 = 0; c0 < d; c0 += OD_ES_BLOCK) {
       const PetscInt nb = PetscMin(OD_ES_BLOCK, d - c0);
       const PetscReal *eps = e->eps;
@@ -161,9 +164,12 @@ static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *
         for (PetscInt c = 0; c < nb; c++) e->sacc[c0 + c] += b * eps[c] * eps[c];
       else if (e->adapt)
         for (PetscInt c = 0; c < nb; c++) nk += eps[c] * eps[c];
+      if (dots)
+        for (PetscInt c = 0; c < nb; c++) dk += eps[c] * (as * e->last_step[c0 + c] / SigmaAt(e, c0 + c));
     }
     e->normals += d;
     *S += b * nk;
+    if (dots) dots[k] = dk;
   }
 }
 
@@ -214,14 +220,17 @@ static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscInt t)
 static void ApplyUpdate(OdEs e)
 {
   const PetscInt d = e->d, t = e->gen + 1, np = d + (e->adapt ? e->nsig : 0);
+  const PetscReal lr = e->adapt_lr ? e->lr_cur[0] : e->lr;
+  if (e->adapt_lr)
+    for (PetscInt i = 0; i < d; i++) e->last_step[i] = e->mu[i];
   for (PetscInt i = 0; i < np; i++) {
     const PetscBool is_mu = i < d;
     PetscReal g = is_mu ? e->gmu[i] : e->gsig[i - d];
     if (is_mu && e->optimizer != OPT_ADAM) g += e->weight_decay * e->mu[i];
     const PetscReal step = OptimizerStep(e, i, g, t);
     if (is_mu) {
-      e->mu[i] -= e->lr * step;
-      if (e->optimizer == OPT_ADAM && e->weight_decay > 0) e->mu[i] -= e->lr * e->weight_decay * e->mu[i];
+      e->mu[i] -= lr * step;
+      if (e->optimizer == OPT_ADAM && e->weight_decay > 0) e->mu[i] -= lr * e->weight_decay * e->mu[i];
       continue;
     }
     PetscReal *s = &e->sig[i - d];
@@ -234,6 +243,8 @@ static void ApplyUpdate(OdEs e)
   }
   if (e->decay)
     for (PetscInt i = 0; i < e->nsig; i++) e->sig[i] = PetscMax(e->sig[i] * e->sigma_decay, e->sigma_min);
+  if (e->adapt_lr)
+    for (PetscInt i = 0; i < d; i++) e->last_step[i] = e->mu[i] - e->last_step[i];
 }
 
 /* 6. record (replicate 0 keeps its history) */
@@ -255,6 +266,17 @@ static PetscErrorCode RecordHistory(OdEs e, PetscReal gn, PetscReal sgn)
   e->h_fpop[g] = fp / e->N;
   if (e->hist_d) PetscCall(PetscArraycpy(e->h_mu + (size_t)g * d, e->mu, d));
   if (e->h_sig) PetscCall(PetscArraycpy(e->h_sig + (size_t)g * d, e->sig, d));
+  if (e->h_lr) e->h_lr[g] = e->lr_cur[0];
+  if (e->nmetric) {
+    const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);
+    PetscReal v[OD_ES_MAX_METRICS], score = PETSC_MAX_REAL;
+    PetscCall(m->record(OdEsObjectiveGetContext(e->obj), &e->info, v, &score));
+    for (PetscInt j = 0; j < e->nmetric; j++) e->h_metric[(size_t)j * e->G + g] = v[j];
+    if (!isnan(score) && score < e->best_score[0]) {
+      e->best_score[0] = score;
+      PetscCall(PetscArraycpy(e->mu_best, e->mu, d));
+    }
+  }
   PetscFunctionReturn(0);
 }
 
@@ -283,7 +305,9 @@ PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
   PetscCall(Shape(e));
   if (hook && !hook->parameter_noise) PetscCall(hook->search_gradient(OdEsObjectiveGetContext(e->obj), &e->info, e->u, e->gmu, e->gsig));
   else {
-    AccumulateSearchSums(e, run, &S, &E);
+    const PetscBool trial = e->adapt_lr && e->gen > 0;
+    AccumulateSearchSums(e, run, &S, &E, trial ? e->as_logw : NULL);
+    if (trial) PetscCall(OdEsAdaptationSampling(e, e->as_logw));
     SearchGradients(e, S, E);
   }
   const PetscReal gn = Norm2(e->gmu, e->d), sgn = e->adapt ? Norm2(e->gsig, e->nsig) : 0;

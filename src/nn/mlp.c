@@ -243,6 +243,27 @@ static void BackpropDelta1(OdMLP m, const double theta[], OdMLPWork w, PetscInt 
   MultiplyDerivative(m->hidden, nin, w->z[l - 1], w->a[l - 1], w->d[l - 1]);
 }
 
+/* grad = dY/dtheta for the output delta in w->d[L] (example 0 of the last forward pass) */
+static void BackwardInto(OdMLP m, const double theta[], OdMLPWork w, double grad[])
+{
+  for (PetscInt l = m->L; l >= 1; l--) {
+    const PetscInt nin = m->n[l - 1], nout = m->n[l];
+    const double *a = w->a[l - 1], *d = w->d[l];
+    for (PetscInt i = 0; i < nin; i++)
+      for (PetscInt o = 0; o < nout; o++) grad[m->woff[l] + i * nout + o] = a[i] * d[o];
+    for (PetscInt o = 0; o < nout; o++) grad[m->boff[l] + o] = d[o];
+    if (l > 1) BackpropDelta1(m, theta, w, l);
+  }
+}
+
+void OdMLPOutputGradient(OdMLP m, const double theta[], PetscInt k, OdMLPWork w, double grad[])
+{
+  const PetscInt n = m->n[m->L];
+  for (PetscInt o = 0; o < n; o++) w->d[m->L][o] = o == k ? 1.0 : 0.0;
+  MultiplyDerivative(m->output, n, w->z[m->L], w->a[m->L], w->d[m->L]);
+  BackwardInto(m, theta, w, grad);
+}
+
 double OdMLPGradient(OdMLP m, const double theta[], const double x[], PetscInt label, OdMLPWork w, double grad[])
 {
   OdMLPForward(m, theta, x, label, w);
