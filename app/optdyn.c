@@ -109,8 +109,17 @@ int main(int argc, char **argv)
   (void)OdRunctlInstallHandlers(); /* a signal during MPI/PETSc start-up sets the stop flag */
   /* Config mistakes get one line naming file and line, before PETSc prints its own error block. */
   if (OdYAMLPreflightOptions(sub_argc, sub_argv)) return 1;
+  /* MPI and PETSc start-up may reset SIGTERM/SIGUSR1 for a moment: keep them pending through it
+     and deliver them to our handler afterwards (a signal in that window killed the process) */
+  sigset_t stopsigs;
+  sigemptyset(&stopsigs);
+  sigaddset(&stopsigs, SIGTERM);
+  sigaddset(&stopsigs, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &stopsigs, NULL);
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
+  (void)OdRunctlInstallHandlers();
+  sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
   PetscPushErrorHandler(ErrorHandler, NULL);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by the caller, in one line */
   {
