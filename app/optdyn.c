@@ -1,7 +1,11 @@
 /* optdyn: thin dispatcher over the optdyn library. `optdyn COMMAND [options]`. */
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <petscsys.h>
+#include <hdf5.h>
 #include "optdyn/escape.h"
 #include "optdyn/es.h"
 #include "optdyn/fp.h"
@@ -48,7 +52,7 @@ static PetscErrorCode ErrorHandler(MPI_Comm comm, int line, const char *func, co
   if (p != PETSC_ERROR_INITIAL) return n;
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
   if (rank) return n;
-  if (n == PETSC_ERR_USER_INPUT) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
+  if (n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_FILE_WRITE) fprintf(stderr, "optdyn: error: %s\n", mess ? mess : "");
   else if (n == PETSC_ERR_MEM || (func && !strcmp(func, "PetscMallocAlign"))) fprintf(stderr, "optdyn: error: out of memory in %s(): the run needs more memory than this process can get; reduce the problem size (grid, walkers, population) or spread it over more nodes\n", func);
   else fprintf(stderr, "optdyn: error %d in %s() at %s:%d: %s\n", (int)n, func, file, line, mess ? mess : "");
   fflush(stderr);
@@ -72,6 +76,16 @@ static void PrintResumeHint(const OdCommand *cmd, int argc, char **argv, int fir
   }
   fprintf(stderr, " -restart\n");
   fflush(stderr);
+}
+
+/* After an input error has been reported in its one line, library teardown has nothing to
+   add: parallel HDF5 1.10 may print "infinite loop closing library" at MPI_Finalize after it
+   has been handed a corrupt file (an internal leak on its error path). */
+static void QuietTeardown(void)
+{
+  const int fd = open("/dev/null", O_WRONLY);
+  fflush(stderr);
+  if (fd >= 0) dup2(fd, STDERR_FILENO), close(fd);
 }
 
 int main(int argc, char **argv)
@@ -123,9 +137,19 @@ int main(int argc, char **argv)
   (void)OdRunctlInstallHandlers(); /* a signal during MPI/PETSc start-up sets the stop flag */
   /* Config mistakes get one line naming file and line, before PETSc prints its own error block. */
   if (OdYAMLPreflightOptions(sub_argc, sub_argv)) return 1;
+  /* MPI and PETSc start-up may reset SIGTERM/SIGUSR1 for a moment: keep them pending through it
+     and deliver them to our handler afterwards (a signal in that window killed the process) */
+  sigset_t stopsigs;
+  sigemptyset(&stopsigs);
+  sigaddset(&stopsigs, SIGTERM);
+  sigaddset(&stopsigs, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &stopsigs, NULL);
   PetscErrorCode ierr = PetscInitialize(&sub_argc, &pargv, NULL, usage);
   if (ierr) return 1;
+  (void)OdRunctlInstallHandlers();
+  sigprocmask(SIG_UNBLOCK, &stopsigs, NULL);
   PetscPushErrorHandler(ErrorHandler, NULL);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported by the caller, in one line */
   {
     /* start-up plugins: modules that add objectives to a command (es does not depend on them) */
     static const OdCommandPlugin es_plugins[] = {OdNNRegisterEsObjectives};
@@ -139,8 +163,23 @@ int main(int argc, char **argv)
       if (!ierr && interrupted) PrintResumeHint(cmd, argc, argv, 2);
     }
   }
-  if (ierr && ierr != PETSC_ERR_USER_INPUT) MPI_Abort(PETSC_COMM_WORLD, 1); /* ranks may disagree: do not wait */
+  { /* the run has ended (output or checkpoint written): a stop signal during shutdown changes
+       nothing, so it stays pending instead of killing the process with status 128 + signal */
+    sigset_t late;
+    sigemptyset(&late);
+    sigaddset(&late, SIGTERM);
+    sigaddset(&late, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &late, NULL);
+  }
+  /* input errors and failed output writes are agreed by all ranks; others may not be: do not wait */
+  if (ierr && ierr != PETSC_ERR_USER_INPUT && ierr != PETSC_ERR_FILE_WRITE) MPI_Abort(PETSC_COMM_WORLD, 1);
   PetscPopErrorHandler();
+  if (ierr) QuietTeardown();
+  if (ierr == PETSC_ERR_FILE_WRITE) { /* a file HDF5 could not flush (disk full) crashes its shutdown: leave without it */
+    MPI_Barrier(PETSC_COMM_WORLD);
+    fflush(stdout);
+    _exit(1);
+  }
   if (PetscFinalize()) return 1;
   return ierr ? 1 : (interrupted ? OD_EXIT_STOPPED : 0);
 }

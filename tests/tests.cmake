@@ -105,3 +105,8 @@ od_script_test(progress_interrupt)
 od_script_test(figures)
 set_tests_properties(script_figures PROPERTIES TIMEOUT 600)
 set_tests_properties(script_progress_interrupt PROPERTIES SKIP_RETURN_CODE 77)
+# reliability (helper reliab): bad-input catalogue, fault injection
+od_script_test(bad_input_catalogue)
+set_tests_properties(script_bad_input_catalogue PROPERTIES TIMEOUT 600)
+od_script_test(fault_injection)
+set_tests_properties(script_fault_injection PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

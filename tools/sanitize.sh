@@ -31,7 +31,7 @@ echo "sanitize: leak check of $(ls "$build"/tests/test_* | wc -l) serial unit-te
 [ $leaks -eq 0 ] || status=1
 # 3. canary
 cc -fsanitize=address -g "$src/tests/sanitize/leak_canary.c" -o "$build/leak_canary"
-ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$src/tests/sanitize/lsan.supp "$build/leak_canary" >"$build/canary.log" 2>&1 || true
+ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$src/tests/sanitize/lsan.supp "$build/leak_canary" >"$build/canary.log" 2>&1 || true
 if grep -q 'ERROR: LeakSanitizer' "$build/canary.log" && grep -q '4242 byte' "$build/canary.log"; then
   echo "sanitize: canary leak reported (the leak check works)"
 else

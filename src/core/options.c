@@ -158,6 +158,11 @@ static PetscErrorCode GetRaw(PetscOptionItems *PetscOptionsObject, const char *n
   PetscFunctionBegin;
   raw[0] = 0;
   PetscCall(PetscOptionsString(name, help, NULL, defstr, raw, OD_OPT_MAXLEN, set));
+  if (strlen(raw) >= OD_OPT_MAXLEN - 1) { /* PETSc truncates silently: a value that fills the buffer may have been cut */
+    char full[256];
+    FullName(PetscOptionsObject, name, full, sizeof full);
+    SETERRQ(PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option %s = '%.32s...' is too long: at most %d characters allowed", full, raw, OD_OPT_MAXLEN - 2);
+  }
   PetscCall(Describe(PetscOptionsObject, name, help, type, range, defstr, *set, raw));
   PetscFunctionReturn(0);
 }

@@ -6,6 +6,7 @@
 #include "optdyn/progress.h"
 #include "optdyn/checkpoint.h"
 #include "optdyn/runctl.h"
+#include "optdyn/budget.h"
 
 #define OD_SWEEP_MAX_INPUTS 8
 
@@ -128,6 +129,12 @@ PetscErrorCode OdSweepSetUp(OdSweep sweep)
   PetscCheck(sweep->npoints >= 1, sweep->comm, PETSC_ERR_ORDER, "OdSweepSetSizes() must be called before OdSweepSetUp()");
   PetscCheck(sweep->N <= sweep->npoints, sweep->comm, PETSC_ERR_USER_INPUT, "option -sweep_slice = %" PetscInt_FMT "/%" PetscInt_FMT " is not allowed: the sweep has only %" PetscInt_FMT " points, so N must be <= %" PetscInt_FMT, sweep->K, sweep->N, sweep->npoints, sweep->npoints);
   OdSweepSliceRange(sweep->npoints, sweep->K, sweep->N, &sweep->first, &sweep->count);
+  { /* records per unit and per point (module + sweep + gather buffers), before anything is allocated */
+    const double units = (double)sweep->count * sweep->nchunks, bytes = 8.0 * (units * (sweep->reclen + 2) + 3.0 * sweep->count * sweep->reclen);
+    char what[128];
+    snprintf(what, sizeof what, "the %s sweep's records (%" PetscInt_FMT " points x %" PetscInt_FMT " chunks x %" PetscInt_FMT " values)", sweep->label, sweep->count, sweep->nchunks, sweep->reclen);
+    PetscCall(OdBudgetCheckMemory(sweep->comm, bytes, what, "the number of points, the walkers per point or the chunking, or compute slices with -sweep_slice"));
+  }
   sweep->setup = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

@@ -321,6 +321,19 @@ static PetscErrorCode RecordHistory(OdEs e, PetscReal gn, PetscReal sgn)
   PetscFunctionReturn(0);
 }
 
+/* A search that overflowed (too large a learning rate or sigma0) must stop with a message
+   rather than write inf/NaN; the state is identical on every rank, so all ranks agree. */
+static PetscErrorCode CheckFinite(OdEs e, uint32_t run, PetscReal gn)
+{
+  PetscBool ok = isfinite(gn) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < e->d; i++) ok = ok && isfinite(e->mu[i]);
+  for (PetscInt i = 0; i < e->nsig; i++) ok = ok && isfinite(e->sig[i]);
+  for (PetscInt n = 0; n < e->N; n++) ok = ok && isfinite(e->fit[n]);
+  PetscCheck(ok, e->comm, PETSC_ERR_USER_INPUT, "es diverged in replicate %u at generation %" PetscInt_FMT ": the search mean, sigma or a fitness is no longer a finite number (learning rate -es_lr = %g, sigma0 = %g); reduce them, nothing was written", run, e->gen, (double)e->lr, (double)OdEsSigma0Of(e, (PetscInt)run));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
 {
   const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
@@ -340,6 +353,7 @@ PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
   }
   const PetscReal gn = Norm2(e->gmu, e->d), sgn = e->adapt ? Norm2(e->gsig, e->nsig) : 0;
   ApplyUpdate(e);
+  PetscCall(CheckFinite(e, run, gn));
   if (run == 0) PetscCall(RecordHistory(e, gn, sgn));
   PetscFunctionReturn(0);
 }

@@ -6,6 +6,7 @@
 #include "optdyn/output.h"
 #include "optdyn/stats.h"
 #include "optdyn/sweep.h"
+#include "optdyn/budget.h"
 
 #define OD_ESCAPE_MAX_BUDGETS 64
 #define OD_ESCAPE_CONSECUTIVE_MAX 1000000
@@ -145,6 +146,16 @@ static PetscErrorCode Validate(OdEscape e)
     PetscCheck(e->budgets[k] > e->budgets[k - 1], e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: budgets must increase strictly, got %" PetscInt_FMT " after %" PetscInt_FMT, e->budgets[k], e->budgets[k - 1]);
   PetscCheck(e->edge > e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_edge = %g is not allowed: must be > W0 = %g", (double)e->edge, (double)e->W0);
   PetscCheck(e->exact_Wmin < e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_exact_Wmin = %g is not allowed: must be < W0 = %g", (double)e->exact_Wmin, (double)e->W0);
+  { /* the learning rates and the per-point records of every point (the sweep checks its own buffers later) */
+    char advice[96];
+    snprintf(advice, sizeof advice, "-escape_T_num = %" PetscInt_FMT, e->T_num);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * e->T_num * (3.0 + 3.0 * (e->nbudgets + e->hist_bins + 3)), "the learning-rate grid and its results", advice));
+  }
+  if (e->method == OD_ESCAPE_EXACT) { /* stencil (index + weight per data point) and two grid vectors */
+    char advice[96];
+    snprintf(advice, sizeof advice, "-escape_exact_n = %" PetscInt_FMT, e->exact_n);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * e->exact_n * (2.0 * OdLandscapeGetNumData(e->landscape) + 2), "the exact solver's grid and stencil", advice));
+  }
   PetscFunctionReturn(0);
 }
 

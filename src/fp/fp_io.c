@@ -75,15 +75,15 @@ PetscErrorCode OdFPWrite1D(OdFP fp)
   PetscCall(WriteColumns(fp, "/fp/S2", 0, S2, "(loss/W)^2", "gradient variance S2 at the cell centres (before -fp_noise scaling)"));
   PetscCall(PetscFree3(G, S2, L));
   if (fp->Pstat) {
-    PetscCall(WriteVec(fp, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1), direct solve"));
+    PetscCall(WriteVec(fp, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1); a point mass is mass 1/h in one cell (see the stationary_point_mass_W attribute)"));
     if (fp->formula_ok) PetscCall(WriteColumns(fp, "/fp/P_stationary_formula", 0, fp->formula, "1/W", "analytic P_inf = S2^-alpha exp(-int 2G/(T S2) dW) at the cell centres, normalized on the grid"));
-    PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
+    if (fp->formula_ok) PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
     PetscCall(OdOutputAttrString(out, "/fp", "stationary_method", fp->stat_method));
     if (!PetscIsNanReal(fp->stat_point_mass_W)) { /* documented form of a degenerate stationary state (docs/fp.md) */
       PetscCall(OdOutputAttrReal(out, "/fp", "stationary_point_mass_W", fp->stat_point_mass_W));
       PetscCall(OdOutputAttrReal(out, "/fp", "stationary_point_mass_continuum_width", fp->stat_point_mass_width));
     }
-    PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel));
+    if (fp->formula_ok) PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel)); /* only against the analytic P_inf */
   }
   if (fp->mc) {
     const PetscInt nt = fp->nt;

@@ -178,6 +178,12 @@ PetscErrorCode OdFPSolveStationary(OdFP fp)
       PetscCall(StationaryZeroFlux(fp, fp->Pstat));
       fp->stat_method = "zero-flux recursion";
     }
+    /* reliability: where S2 vanishes at a minimum inside the domain (the seed landscape at W = 2)
+       the stationary state is a point mass, which no density on the grid represents: say so
+       instead of writing NaN */
+    PetscReal nrm;
+    PetscCall(VecNorm(fp->Pstat, NORM_1, &nrm));
+    PetscCheck(!PetscIsInfOrNanReal(nrm), fp->comm, PETSC_ERR_USER_INPUT, "option -fp_stationary is not allowed for this landscape: S2 vanishes at a minimum inside [-fp_Wmin, -fp_Wmax] = [%g, %g], so the stationary state is a point mass there and has no density on the grid; run without -fp_stationary (nothing was written)", (double)fp->Wmin, (double)fp->Wmax);
   }
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&M));

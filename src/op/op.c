@@ -7,6 +7,7 @@
 #include "optdyn/options.h"
 #include "optdyn/output.h"
 #include "optdyn/sweep.h"
+#include "optdyn/budget.h"
 
 #define NAME_LEN 64
 #define LIST_LEN 4096
@@ -253,6 +254,11 @@ static PetscErrorCode SetUpContinuous(OdOp o)
   o->nsteps = (PetscInt)llround(q);
   PetscCheck(o->nsteps >= 1 && fabs(q - (PetscReal)o->nsteps) <= 1e-9 * PetscMax(1.0, q), o->comm, PETSC_ERR_USER_INPUT, "option -op_t = %g is not allowed: must be a positive multiple of -op_dt = %g", (double)o->t, (double)s->dt);
   PetscCheck(o->nsteps <= 100000000, o->comm, PETSC_ERR_USER_INPUT, "option -op_t = %g is not allowed: at most 1e8 steps of -op_dt = %g", (double)o->t, (double)s->dt);
+  { /* base trajectories: (steps + 1) x variables for three runs, stored ones (every traj_every) in about 16 arrays */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-op_t / -op_dt = %" PetscInt_FMT " steps (or raise -op_traj_every)", o->nsteps);
+    PetscCall(OdBudgetCheckMemory(o->comm, 8.0 * nv * (3.0 * (o->nsteps + 1) + 16.0 * ((double)o->nsteps / PetscMax(o->traj_every, 1) + 1)), "op's base trajectories", advice));
+  }
   /* nodes */
   PetscCall(FindVar(o, "-op_n", o->n_name, &o->causal.n));
   PetscCall(FindVar(o, "-op_m", o->m_name, &o->m));
