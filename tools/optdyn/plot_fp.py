@@ -91,7 +91,13 @@ def summary(run):
                                                                 run["fp/mc/std_err"][k], run["fp/mc/escaped"][k])
         lines.append(row)
     if "fp/P_stationary" in run:
-        lines.append(f"stationary ({g.get('stationary_method')}): L1 distance to analytic P_inf = {g.get('stationary_L1_error'):.3g}")
+        method = g.get("stationary_method")
+        if g.get("stationary_point_mass_W") is not None:
+            lines.append(f"stationary ({method}): a point mass at W = {g.get('stationary_point_mass_W'):.6g} (S2 vanishes there)")
+        elif g.get("stationary_L1_error") is not None:
+            lines.append(f"stationary ({method}): L1 distance to analytic P_inf = {g.get('stationary_L1_error'):.3g}")
+        else:
+            lines.append(f"stationary ({method}): no analytic P_inf on this grid")
     return "\n".join(lines)
 
 
