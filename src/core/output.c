@@ -99,6 +99,9 @@ PetscErrorCode OdOutputSetFromOptions(OdOutput out, const char *default_name)
   PetscOptionsEnd();
   PetscCall(OdOutputSetPath(out, path));
   PetscCall(OdOptionsHelpRequested(&help));
+  /* Not in a describe pass either (help, did-you-mean): that pass runs on every rank with
+     PETSC_COMM_SELF, and its lock on NAME.h5.lock would refuse the real run's rank 0. */
+  if (!help) PetscCall(PetscOptionsHasName(NULL, NULL, OD_DESCRIBE_FLAG, &help));
   if (!help) PetscCall(OdOutputCheckLocation(out));
   PetscFunctionReturn(0);
 }
