@@ -76,3 +76,5 @@ set_tests_properties(script_provenance_revision PROPERTIES TIMEOUT 900)
 od_unit_test(nnes)
 od_script_test(nnes_ranks)
 od_script_test(nnes_adaptation)
+# nnes2: importance mixing
+od_unit_test(es_mixing)

@@ -13,12 +13,14 @@ T[weight]="-es_population 10 -es_antithetic -es_distribution separable -es_optim
 T[safe]="-es_population 10 -es_mlp_method safe -es_mlp_safe sum -es_antithetic -es_distribution separable -es_natural 0 -es_lr 0.001 -es_lr_sigma 0.0001 -es_baseline"
 T[local]="-es_population 7 -es_mlp_method local -es_distribution separable -es_mlp_example_fitness 0 -es_optimizer momentum -es_lr 0.01"
 T[example]="-es_population 7 -es_mlp_method example -es_mlp_batch 4 -es_algorithm es -es_lr 0.01 -es_baseline -es_natural 0"
+T[mixing]="-es_population 9 -es_importance_mixing -es_mixing_refresh 0.2 -es_distribution separable -es_optimizer adam -es_lr 0.01 -es_adaptation_sampling"
 common=(-es_generations 7 -es_check_interval 2)
 for t in "${!T[@]}"; do
   for np in 1 2 3 4; do run_np $np "${MLP[@]}" ${T[$t]} "${common[@]}" -o $t$np.h5 >/dev/null; done
 done
-# restart: stop after 4 of 7 generations at 2 ranks, resume at 3 ranks
-restarted=(weight local)
+# restart: stop after 4 of 7 generations at 2 ranks, resume at 3 ranks (mixing: the checkpoint
+# carries metrics, best mean, adaptation state and the population to reuse)
+restarted=(mixing)
 for t in "${restarted[@]}"; do
   run_np 2 "${MLP[@]}" ${T[$t]} "${common[@]}" -es_stop_after 4 -o part$t.h5 >/dev/null || true
   [ -f part$t.h5.ckpt ] || fail "$t: no checkpoint"
@@ -49,6 +51,9 @@ for t in techniques:
     assert 0 <= m.attrs["test_accuracy"] <= 1 and "mu_best" in f["es"], t
     print(f"{t}: {len(ref)} datasets identical at 1-4 ranks")
 assert "es/lr" in h5py.File("weight1.h5", "r")
+reuse = h5py.File("mixing1.h5", "r")["es/reuse"][()]
+assert reuse[0] == 0 and reuse[1:].max() > 0, reuse  # members were reused
+print("mixing: reused fraction per generation", np.round(reuse, 3))
 for t in restarted:
     fa, a = datasets(f"{t}1.h5")
     fb, b = datasets(f"part{t}.h5")
