@@ -5,6 +5,7 @@
 #include "optdyn/escape.h"
 #include "optdyn/es.h"
 #include "optdyn/fp.h"
+#include "optdyn/markov.h"
 #include "optdyn/op.h"
 #include "optdyn/oscillator.h"
 #include "optdyn/knowledge.h"
@@ -15,7 +16,7 @@
 #include "optdyn/yamlcheck.h"
 
 /* Every command: one line here (its description lives in its module folder). */
-static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand, &OdKnowledgeCommand};
+static const OdCommand *const commands[] = {&OdEscapeCommand, &OdFPCommand, &OdOpCommand, &OdEsCommand, &OdOscillatorCommand, &OdKnowledgeCommand, &OdMarkovCommand};
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
 static const char usage[] = "usage: optdyn COMMAND [options] [-options_file_yaml CONFIG.yaml]\n"

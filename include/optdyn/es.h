@@ -1,6 +1,6 @@
 /**
  * @file es.h
- * @brief `optdyn es`: parallel evolution strategies and variational optimization (SPEC §4).
+ * @brief `optdyn es`: parallel evolution strategies and variational optimization (docs/models.md §4).
  *
  * Minimizes f(w), w in R^d, with a Gaussian search distribution N(mu, Sigma):
  *  - ES (Algorithm 1 of the source): Sigma = sigma^2 I fixed (or on a schedule),

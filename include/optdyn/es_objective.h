@@ -1,6 +1,6 @@
 /**
  * @file es_objective.h
- * @brief Black-box objectives f: R^d -> R for `optdyn es` (SPEC §4), and the plug-in interface.
+ * @brief Black-box objectives f: R^d -> R for `optdyn es` (docs/models.md §4), and the plug-in interface.
  *
  * An objective is a small object with an evaluation callback `f(w)` (a pure function of w:
  * same w, same bits, on every rank), so anything that can compute a scalar loss from a

@@ -1,7 +1,7 @@
 /**
  * @file escape.h
  * @brief SGD escape from a local minimum: Monte Carlo, exact backward recursion and the
- *        consecutive-steps model (SPEC §2).
+ *        consecutive-steps model (docs/models.md §2).
  *
  * Walkers start at W0 (default: the pit, the local minimum of L found downhill from
  * `-escape_W0_guess`, 1.0) and run SGD with learning rate T on a §1 landscape. A walker
@@ -9,9 +9,12 @@
  * right of W0); escape is absorbing. One simulation per T records every walker's
  * first-passage step and serves every step budget n.
  *
- * Randomness: the datapoint of walker w at step s of sweep point i is drawn from
- * Philox keyed (seed, OD_STREAM_ESCAPE) at counter (i, w, s/4, 0), word s mod 4, so a
- * result never depends on the rank count or the chunking.
+ * Randomness: the datapoint of walker w at step n of sweep point i is drawn from Philox keyed
+ * (seed, OD_STREAM_ESCAPE) at counter (i, w, n / B, 0): with J = 2^m datapoints a step uses
+ * s = 1, 2, 4 or 8 bits (the smallest power of two >= m) and a call serves B = 128/s steps (128
+ * for J = 2); other J use one 32-bit word per step (B = 4). A result is a pure function of
+ * (seed, point, walker): it never depends on the rank count, the chunking or the
+ * instruction-set level (simd.h).
  */
 #pragma once
 #include "optdyn/command.h"
@@ -19,6 +22,7 @@
 #include <petscviewer.h>
 #include "optdyn/landscape.h"
 #include "optdyn/rng.h"
+#include "optdyn/simd.h"
 
 typedef enum { OD_ESCAPE_MC = 0, OD_ESCAPE_EXACT = 1 } OdEscapeMethod;
 
@@ -57,6 +61,10 @@ typedef struct {
  */
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
 
+/** OdEscapeFirstPassage with the kernel build chosen explicitly (simd.h; OD_SIMD_AUTO = the best
+ *  this CPU runs, which is what OdEscapeFirstPassage uses). Every level gives the same steps[]. */
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
+
 /**
  * Exact escape probability by the backward recursion q_n(W) = mean_j q_{n-1}(W - T g_j(W)),
  * q_n = 1 beyond the edge, q_0 = 1[W > edge], on a uniform grid of `ngrid` points over
@@ -71,7 +79,8 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
  */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);
 
-/** The kernel's exp (table-driven, <= 2 ulp for x >= -700, 0 below): exposed for its unit test. */
+/** The kernel's exp (16-entry table and a degree-7 polynomial, <= 2 ulp for x >= -700, 0 below):
+ *  exposed for its unit test. */
 double OdEscapeKernelExp(double x);
 extern const OdCommand OdEscapeCommand; /* the `optdyn escape` command */
 
@@ -91,7 +100,7 @@ typedef struct {
  * W[w - w_begin] is the state after s0 steps, on return after s1 steps; alive[w - w_begin] is
  * cleared at the step that leaves the domain through an absorbing wall (or gives a non-finite
  * W), and dead walkers are skipped. The datapoint of step s is the draw OdEscapeFirstPassage
- * uses (Philox counter (point, w, s/4, 0), word s mod 4) and the gradient is the kernel's, so
+ * uses (the kernel's stream layout, above) and the gradient is the kernel's, so
  * with noise 1, lo = -inf and an absorbing hi = edge a walker follows its first-passage
  * trajectory exactly.
  */

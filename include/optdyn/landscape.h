@@ -1,6 +1,6 @@
 /**
  * @file landscape.h
- * @brief 1-D loss landscapes built from datapoints (SPEC §1).
+ * @brief 1-D loss landscapes built from datapoints (docs/models.md §1).
  *
  * A landscape has J datapoints with losses l_j(W) and gradients g_j(W) = dl_j/dW.
  * It provides, all analytically:

@@ -1,6 +1,6 @@
 /**
  * @file landscape2d.h
- * @brief 2-D datapoint landscapes W = (x, y) in R^2 for the 2-D Fokker-Planck solver (SPEC §3).
+ * @brief 2-D datapoint landscapes W = (x, y) in R^2 for the 2-D Fokker-Planck solver (docs/models.md §3).
  *
  * Datapoint j has the loss
  *

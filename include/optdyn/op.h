@@ -1,6 +1,6 @@
 /**
  * @file op.h
- * @brief Measuring optimization (SPEC §5): entropy-based optimizing strength of
+ * @brief Measuring optimization (docs/models.md §5): entropy-based optimizing strength of
  *        finite-state systems and the causal Comp/Op measure of continuous systems.
  *
  * Continuous systems (see op_system.h) are causal networks. The world W starts at s0.
@@ -19,6 +19,7 @@
  * the initial mutual information H(P_A ⊗ P_B) − H(P).
  */
 #pragma once
+#include "optdyn/simd.h"
 #include "optdyn/command.h"
 #include <petscsys.h>
 #include <petscviewer.h>
@@ -60,6 +61,14 @@ void OdOpTrajectories(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[],
  */
 void OdOpFinal(OdOpSystem sys, const OdOpCausal *c, const PetscReal s0[], PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], PetscReal wend[], PetscReal dx[], PetscReal dy[]);
 
+/**
+ * OdOpFinal for nlanes <= 8 sweep points at once: point l starts from s0[l nv + i] and gets
+ * wend[l nv + i], dx[(l ndelta + j) nv + i], dy[...]. Lorenz with RK4 runs on a lane kernel
+ * built for the given instruction-set level (simd.h); other systems, and the scalar level, call
+ * OdOpFinal per point. Every point's result equals OdOpFinal's bit for bit.
+ */
+void OdOpFinalLanes(OdOpSystem sys, const OdOpCausal *c, OdSimdLevel level, PetscInt nlanes, const PetscReal s0[], PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], PetscReal wend[], PetscReal dx[], PetscReal dy[]);
+
 /** Comp = dx / dy (NaN when dy == 0). */
 PetscReal OdOpComp(PetscReal dx, PetscReal dy);
 /** Op = −ln|Comp| (NaN when Comp is NaN; +inf when Comp = 0). */
@@ -91,7 +100,7 @@ typedef struct {
   PetscReal H_product;      /**< H(P_A ⊗ P_B) */
   PetscReal H_next;         /**< H(push(P)) */
   PetscReal H_product_next; /**< H(push(P_A ⊗ P_B)) */
-  PetscReal strength;       /**< H_product_next − H_next (SPEC §5) */
+  PetscReal strength;       /**< H_product_next − H_next (docs/models.md §5) */
   PetscReal adjusted;       /**< strength − (H_product − H_p) (the source's "adjusted optimizing-ness") */
 } OdOpFiniteStrength;
 

@@ -1,6 +1,6 @@
 /**
  * @file op_system.h
- * @brief Discrete-time dynamical systems for `optdyn op` (SPEC §5): the causal networks
+ * @brief Discrete-time dynamical systems for `optdyn op` (docs/models.md §5): the causal networks
  *        whose nodes are named real variables.
  *
  * A system advances a state vector s (one entry per named variable, e.g. T and R for the

@@ -1,6 +1,6 @@
 /**
  * @file options.h
- * @brief Validated access to the PETSc options database (SPEC §0 "Configuration").
+ * @brief Validated access to the PETSc options database (docs/models.md §0 "Configuration").
  *
  * The PETSc options database is optdyn's configuration system: YAML configs are loaded
  * with `-options_file_yaml FILE`, and the command line overrides them. Every command reads

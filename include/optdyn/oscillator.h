@@ -1,6 +1,6 @@
 /**
  * @file oscillator.h
- * @brief Optimizers as damped oscillators (SPEC §7): `optdyn oscillator`.
+ * @brief Optimizers as damped oscillators (docs/models.md §7): `optdyn oscillator`.
  *
  * Optimizers (GD, heavy-ball momentum, Nesterov, Adam, RMSProp) run on a problem f
  * (1-D quadratic, ill-conditioned rotated 2-D quadratic, a §1 landscape, Rosenbrock,

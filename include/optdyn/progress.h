@@ -1,6 +1,6 @@
 /**
  * @file progress.h
- * @brief Progress lines on rank 0: fraction done, rate and ETA (SPEC §0 "Long runs").
+ * @brief Progress lines on rank 0: fraction done, rate and ETA (docs/models.md §0 "Long runs").
  *
  * Nothing is printed during the first 2 seconds (short runs stay silent) and then at most
  * one line every 5 seconds, plus a final line for runs that printed anything. Silenced by

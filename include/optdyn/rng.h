@@ -1,6 +1,6 @@
 /**
  * @file rng.h
- * @brief Counter-based random numbers keyed by logical coordinates (SPEC §0).
+ * @brief Counter-based random numbers keyed by logical coordinates (docs/models.md §0).
  *
  * Every random number in optdyn is a pure function of
  *   (global seed, stream id, counter),

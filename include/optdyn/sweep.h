@@ -11,7 +11,7 @@
  * Distribution: the units of the slice are dealt round-robin to ranks in *rounds* (a batch
  * of units per rank per round; the batch doubles while rounds take under 0.25 s, so cheap
  * units do not each pay a collective). After each round the records are all-gathered, so every rank
- * ends with every record (a documented gather, SPEC §0), and the ranks agree on whether a
+ * ends with every record (a documented gather, docs/models.md §0), and the ranks agree on whether a
  * stop signal arrived.
  *
  * Slicing (`-sweep_slice K/N`, K = 0..N-1): only points [K*P/N, (K+1)*P/N) are computed,

@@ -1,4 +1,4 @@
-/* 1-D datapoint landscapes (SPEC §1): analytic losses, gradients and moments. */
+/* 1-D datapoint landscapes (docs/models.md §1): analytic losses, gradients and moments. */
 #include <math.h>
 #include <string.h>
 #include "optdyn/landscape.h"
@@ -181,7 +181,7 @@ PetscErrorCode OdLandscapeSetFromOptions(OdLandscape ls)
   PetscBool set;
   size_t len;
   PetscFunctionBegin;
-  PetscOptionsBegin(ls->comm, NULL, "Loss landscape (SPEC §1)", NULL);
+  PetscOptionsBegin(ls->comm, NULL, "Loss landscape (docs/models.md §1)", NULL);
   PetscCall(PetscOptionsString("-landscape", "seed | spread | linear | FILE.yaml", NULL, name, name, sizeof name, &set));
   PetscOptionsEnd();
   PetscCall(PetscStrlen(name, &len));

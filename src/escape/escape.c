@@ -1,4 +1,4 @@
-/* optdyn escape: SGD escape-probability sweep over learning rates (SPEC §2). */
+/* optdyn escape: SGD escape-probability sweep over learning rates (docs/models.md §2). */
 #include <math.h>
 #include <string.h>
 #include "optdyn/escape.h"
@@ -16,6 +16,7 @@ struct _n_OdEscape {
   OdSweep sweep;
   OdOutput output;
   uint32_t seed;
+  OdSimdLevel simd; /* kernel build (result-neutral) */
   /* options */
   PetscReal T_min, T_max;
   PetscInt T_num;
@@ -82,9 +83,10 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscFunctionBegin;
   PetscCall(OdLandscapeSetFromOptions(e->landscape));
   PetscCall(OdOptionsSeed(e->comm, &e->seed));
+  PetscCall(OdSimdSetFromOptions(e->comm, &e->simd));
   PetscCall(OdOutputSetFromOptions(e->output, "escape.h5"));
   PetscCall(OdSweepSetFromOptions(e->sweep));
-  PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (SPEC §2)", NULL);
+  PetscOptionsBegin(e->comm, "escape_", "SGD escape from the pit (docs/models.md §2)", NULL);
   PetscCall(OdOptionsReal(PetscOptionsObject, "-T_min", "Smallest learning rate T", OD_RANGE_POSITIVE, &e->T_min, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-T_max", "Largest learning rate T", OD_RANGE_POSITIVE, &e->T_max, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-T_num", "Number of learning rates", OD_RANGE_AT_LEAST(1), &e->T_num, NULL));
@@ -174,7 +176,7 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
   PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(w1 - w0, &steps));
-  OdEscapeFirstPassage(&pb, &rng, (uint32_t)point, w0, w1, steps);
+  OdEscapeFirstPassageSimd(&pb, e->simd, &rng, (uint32_t)point, w0, w1, steps);
   for (PetscInt i = 0; i < w1 - w0; i++) {
     *work += steps[i] ? steps[i] : e->max_budget;
     if (!steps[i]) continue;
@@ -296,6 +298,7 @@ static PetscErrorCode WriteAttributes(OdEscape e)
   PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
   PetscCall(OdOutputAttrString(out, "/escape", "method", method_names[e->method]));
+  PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(e->simd))); /* provenance (perf) */
   PetscCall(OdOutputAttrReal(out, "/escape", "W0", e->W0));
   PetscCall(OdOutputAttrReal(out, "/escape", "W_edge", e->edge));
   PetscCall(OdOutputAttrInt(out, "/escape", "walkers", e->method == OD_ESCAPE_MC ? e->walkers : 0));

@@ -1,206 +1,265 @@
-/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers (SPEC §2).
+/* The Monte Carlo kernel of optdyn escape: first-passage steps of SGD walkers (docs/models.md §2).
  *
- * Walker-steps per second is what an escape sweep costs, so the hot loop is tuned:
- *  - 16 independent walkers advance in interleaved lanes so that their dependency chains
- *    (each step needs the previous one) overlap in the CPU;
- *  - lanes move in lockstep through blocks of 4 steps with one Philox call per lane and
- *    block (its 4 words are the block's 4 datapoint draws);
- *  - the gradient is branch-free (datapoints padded to equal term counts with exact zeros)
- *    and exp is table-driven with a short dependency chain (<= 2 ulp, unit-tested).
- * A walker's trajectory never depends on its lane, its neighbours or the walker range of the
- * call, so results are a pure function of (seed, point, walker): independent of the rank
- * count and chunking. (A 2- and 4-wide SIMD variant with a polynomial exp was measured
- * 1.3-1.8x slower than this on the x86-64 baseline ISA and was dropped.)
+ * Walker-steps per second is what an escape sweep costs, so the hot path is a lane kernel
+ * (escape_kernel_lanes.h) compiled for AVX-512, AVX2 and the x86-64 baseline and chosen at run
+ * time (simd.h): 32 walkers in flight as 4 vectors of 8 lanes; a lane retires its walker
+ * (masked: the first-passage step is latched in the lane, no branch) and is refilled with the
+ * next walker every 32 steps; a walker's random bits come 64 at a time from one Philox call per
+ * 128 steps (J = 2); exp is a 16-entry table held in registers plus a polynomial.
+ *
+ * This file holds the plain reference (one walker at a time, the same operation sequence,
+ * escape_kernel_impl.h), the lane bookkeeping and the dispatch. A walker's trajectory is a
+ * pure function of (seed, point, walker): it never depends on its lane, the walker range of
+ * the call, the rank count or the instruction-set level.
+ *
+ * Random stream: with J = 2^m datapoints, a step takes s = 1, 2, 4 or 8 bits (the smallest
+ * power of two >= m); step n (0-based) of walker w at sweep point i reads slot n mod (128/s) of
+ * Philox(seed, OD_STREAM_ESCAPE) at counter (i, w, n / (128/s), 0): word (slot s / 32), bits
+ * (slot s) mod 32 upwards, and takes j = those bits mod J. Other J take one 32-bit word per step
+ * (4 per call) and j = (word J) >> 32.
  */
 #include <math.h>
+#include <string.h>
 #include "optdyn/escape.h"
+#include "optdyn/simd.h"
+#include "escape_kernel_impl.h"
 
+/* ---------------- the operation sequence, one walker at a time ---------------- */
 
-/*
- * exp for the hot loop: x = (64k + i) ln2/64 + r with |r| <= ln2/128, exp(x) = 2^k * 2^(i/64) * p(r)
- * where p is the degree-5 Taylor polynomial (truncation < 4e-17 relative) and 2^(i/64) comes
- * from a 64-entry table. About 1 ulp, plain arithmetic with a short dependency chain (so the
- * interleaved lanes overlap), deterministic on every rank. Arguments below -700 return 0,
- * far below anything that can change W - T g at double precision.
- */
-typedef struct {
-  PetscReal two_i64[64]; /* 2^(i/64) */
-} ExpTable;
-
-static void ExpTableFill(ExpTable *t)
+static inline double ExpScalar(const double two_i16[16], double x)
 {
-  for (int i = 0; i < 64; i++) t->two_i64[i] = exp2(i / 64.0);
+  const double t = x * OD_EXP_INV_LN2_16 + OD_EXP_SHIFTER;
+  const double nd = t - OD_EXP_SHIFTER;
+  const double r = (x - nd * OD_EXP_LN2_HI_16) - nd * OD_EXP_LN2_LO_16;
+  int64_t n;
+  memcpy(&n, &t, sizeof n);
+  n -= OD_EXP_SHIFTER_BITS;
+  const double r2 = r * r, r4 = r2 * r2;
+  const double a = OD_EXP_C2 + r * OD_EXP_C3, b = OD_EXP_C4 + r * OD_EXP_C5, c = OD_EXP_C6 + r * OD_EXP_C7;
+  const double q = r + r2 * ((a + r2 * b) + r4 * c);
+  const double tab = two_i16[n & 15];
+  const double y = tab + tab * q;
+  const int64_t scale_bits = ((n >> 4) + 1023) * (INT64_C(1) << 52);
+  double scale;
+  memcpy(&scale, &scale_bits, sizeof scale);
+  return x >= OD_EXP_MIN ? y * scale : 0.0;
 }
 
-static inline PetscReal FastExp(const ExpTable *t, PetscReal x)
+static void ExpTableFill(double two_i16[16])
 {
-  if (x < -700.0) return 0.0;
-  const PetscReal inv = 64 * 1.44269504088896338700e+00, ln2_hi = 6.93147180369123816490e-01 / 64, ln2_lo = 1.90821492927058770002e-10 / 64;
-  const PetscReal shifter = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
-  const PetscReal nd = (x * inv + shifter) - shifter;
-  const PetscReal r = (x - nd * ln2_hi) - nd * ln2_lo;
-  const int64_t n = (int64_t)nd, k = n >> 6; /* floor division: n = 64 k + i */
-  const int i = (int)(n & 63);
-  const PetscReal r2 = r * r;
-  const PetscReal p = 1.0 + r + r2 * ((0.5 + r * (1.0 / 6)) + r2 * ((1.0 / 24) + r * (1.0 / 120)));
-  union {
-    double d;
-    int64_t i;
-  } scale;
-  scale.i = (int64_t)(1023 + k) << 52; /* k >= -1011 here, so 2^k is normal */
-  return p * t->two_i64[i] * scale.d;
-}
-
-/* Gradient of datapoint j for the Gaussian family, inlined for the hot loop. Every datapoint is
-   padded to the same number of terms with zero-amplitude terms appended after its own, so the
-   term loop has a fixed trip count and no branch depends on the random datapoint (a
-   mispredicted branch per step would stall the interleaved lanes). Adding the exact zeros of
-   the padding terms leaves g unchanged bit for bit. */
-typedef struct {
-  ExpTable exp;
-  PetscInt J, nterms;
-  PetscReal ab2[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], b[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS], c[OD_LANDSCAPE_MAX_DATA * OD_LANDSCAPE_MAX_TERMS];
-} GaussTable;
-
-static void GaussTableFill(OdLandscape ls, GaussTable *t)
-{
-  ExpTableFill(&t->exp);
-  t->J = OdLandscapeGetNumData(ls);
-  t->nterms = 0;
-  for (PetscInt j = 0; j < t->J; j++) {
-    PetscInt n;
-    const PetscReal *a, *b, *c;
-    OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
-    t->nterms = PetscMax(t->nterms, n);
-  }
-  for (PetscInt j = 0; j < t->J; j++) {
-    PetscInt n;
-    const PetscReal *a, *b, *c;
-    OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
-    for (PetscInt k = 0; k < t->nterms; k++) {
-      const PetscInt at = j * t->nterms + k;
-      t->ab2[at] = k < n ? 2 * a[k] * b[k] : 0;
-      t->b[at] = k < n ? b[k] : 1;
-      t->c[at] = k < n ? c[k] : 0;
-    }
-  }
-}
-
-static inline PetscReal GaussGrad(const GaussTable *t, uint32_t j, PetscReal W)
-{
-  PetscReal g = 0;
-  const PetscInt k0 = (PetscInt)j * t->nterms;
-  for (PetscInt k = k0; k < k0 + t->nterms; k++) {
-    const PetscReal x = W - t->c[k];
-    g += t->ab2[k] * x * FastExp(&t->exp, -t->b[k] * x * x);
-  }
-  return g;
-}
-
-/* One walker in flight: a lane of the interleaved kernel. */
-typedef struct {
-  PetscReal W;
-  PetscInt walker, step;
-  uint32_t words[4];
-} Lane;
-
-/* Independent walkers are advanced in interleaved lanes so that the CPU overlaps their
-   dependency chains (each step of one walker needs the previous one). Lanes move in lockstep
-   through blocks of 4 steps, one Philox call per lane and block, so no branch depends on a
-   lane's phase; a lane whose walker escaped or ran out of budget idles to the end of the block
-   and then takes the next walker. A walker's trajectory never depends on its lane, so the
-   results are those of walking each walker alone. */
-#define OD_ESCAPE_LANES 16
-
-static inline PetscReal DatapointGrad(const OdEscapeProblem *pb, const GaussTable *table, PetscBool gauss, uint32_t j, PetscReal W)
-{
-  return gauss ? GaussGrad(table, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W);
-}
-
-void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
-{
-  const PetscBool gauss = OdLandscapeGetFamily(pb->landscape) == OD_LANDSCAPE_GAUSS;
-  const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
-  const PetscReal T = pb->T, edge = pb->edge;
-  const PetscInt nmax = pb->max_steps;
-  GaussTable table;
-  Lane lane[OD_ESCAPE_LANES];
-  PetscInt next = w_begin, live = OD_ESCAPE_LANES;
-  if (gauss) GaussTableFill(pb->landscape, &table);
-  for (int l = 0; l < OD_ESCAPE_LANES; l++) lane[l].walker = -1;
-  while (live > 0) {
-    /* block start: refill idle lanes, draw 4 steps' words for every lane */
-    live = 0;
-    for (int l = 0; l < OD_ESCAPE_LANES; l++) {
-      Lane *ln = &lane[l];
-      if (ln->walker < 0 && next < w_end) {
-        ln->walker = next++;
-        ln->W = pb->W0;
-        ln->step = 0;
-      }
-      if (ln->walker < 0) continue;
-      live++;
-      OdRngWords(rng, OdCounterMake(point, (uint32_t)ln->walker, (uint32_t)(ln->step >> 2), 0), ln->words);
-    }
-    for (int q = 0; q < 4; q++) {
-      for (int l = 0; l < OD_ESCAPE_LANES; l++) {
-        Lane *ln = &lane[l];
-        if (ln->walker < 0) continue;
-        const uint32_t j = OdRngIndexFromWord(ln->words[q], J);
-        ln->W -= T * DatapointGrad(pb, &table, gauss, j, ln->W);
-        ln->step++;
-        const PetscBool escaped = ln->W > edge;
-        if (escaped || ln->step == nmax) {
-          steps[ln->walker - w_begin] = escaped ? ln->step : 0;
-          ln->walker = -1;
-        }
-      }
-    }
-  }
+  for (int i = 0; i < 16; i++) two_i16[i] = exp2(i / 16.0);
 }
 
 double OdEscapeKernelExp(double x)
 {
-  ExpTable t;
-  ExpTableFill(&t);
-  return FastExp(&t, x);
+  double t[16];
+  ExpTableFill(t);
+  return ExpScalar(t, x);
 }
 
-/* added by fp: OdEscapeWalk (escape.h), the same walker step with walls and scaled noise */
-static inline PetscReal WalkGradient(const OdEscapeProblem *ep, const GaussTable *table, PetscBool gauss, uint32_t J, PetscReal s, PetscReal sq, const uint32_t words[4], PetscInt step, PetscReal W)
+static inline double GradScalar(const OdEscTable *t, uint32_t j, double W)
 {
-  if (s == 1) return DatapointGrad(ep, table, gauss, OdRngIndexFromWord(words[step & 3], J), W);
-  PetscReal G = 0;
-  for (uint32_t j = 0; j < J; j++) G += DatapointGrad(ep, table, gauss, j, W);
+  double g = 0.0;
+  for (int k = 0; k < t->nterms; k++) {
+    const double x = W - t->c[k][j];
+    const double arg = (t->nb[k][j] * x) * x;
+    g = g + (t->ab2[k][j] * x) * ExpScalar(t->two_i16, arg);
+  }
+  return g;
+}
+
+/* Can the Gaussian terms go into 16-entry tables (then the lane kernel applies)? */
+static PetscBool TableFits(OdLandscape ls)
+{
+  const PetscInt J = OdLandscapeGetNumData(ls);
+  return OdLandscapeGetFamily(ls) == OD_LANDSCAPE_GAUSS && J <= OD_ESC_TAB && (J & (J - 1)) == 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static void TableFill(OdLandscape ls, OdEscTable *t)
+{
+  memset(t, 0, sizeof *t);
+  ExpTableFill(t->two_i16);
+  t->J = (uint32_t)OdLandscapeGetNumData(ls);
+  for (uint32_t j = 0; j < t->J; j++) {
+    PetscInt n;
+    const PetscReal *a, *b, *c;
+    OdLandscapeGaussTerms(ls, j, &n, &a, &b, &c);
+    t->nterms = PetscMax(t->nterms, (int)n);
+    for (PetscInt k = 0; k < n; k++) {
+      t->ab2[k][j] = 2 * a[k] * b[k];
+      t->nb[k][j] = -b[k];
+      t->c[k][j] = c[k];
+    }
+  }
+  int m = 0;
+  while ((1u << m) < t->J) m++;
+  t->slot_bits = m <= 1 ? 1 : m <= 2 ? 2 : 4;
+}
+
+/* ---------------- the random stream ---------------- */
+
+/* Bits per step for J datapoints: 1, 2, 4, 8 for J = 2^m (m <= 8), else 32 (a whole word). */
+static int SlotBits(uint32_t J)
+{
+  if (J & (J - 1)) return 32;
+  int m = 0;
+  while ((1u << m) < J) m++;
+  return m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
+}
+
+/* The datapoint of step n of a walker, given the Philox words of its block n / (128/s). */
+static inline uint32_t StepIndex(const uint32_t words[4], int64_t n, int s, uint32_t J)
+{
+  const int slot = (int)(n % (128 / s));
+  if (s == 32) return OdRngIndexFromWord(words[slot], J);
+  const uint32_t bits = words[slot * s / 32] >> ((slot * s) % 32);
+  return bits & (J - 1);
+}
+
+/* ---------------- the plain reference ---------------- */
+
+static PetscInt WalkOne(const OdEscapeProblem *pb, const OdEscTable *t, PetscBool table, const OdRng *rng, uint32_t point, PetscInt w)
+{
+  const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
+  const int s = SlotBits(J), per_block = 128 / s;
+  uint32_t words[4];
+  double W = pb->W0;
+  for (int64_t n = 0; n < pb->max_steps; n++) {
+    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(n / per_block), 0), words);
+    const uint32_t j = StepIndex(words, n, s, J);
+    W = W - pb->T * (table ? GradScalar(t, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W));
+    if (W > pb->edge) return (PetscInt)(n + 1);
+  }
+  return 0;
+}
+
+static void FirstPassageReference(const OdEscapeProblem *pb, const OdEscTable *t, PetscBool table, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  for (PetscInt w = w_begin; w < w_end; w++) steps[w - w_begin] = WalkOne(pb, t, table, rng, point, w);
+}
+
+/* ---------------- the lane kernel's bookkeeping ---------------- */
+
+static OdEscAdvanceFn AdvanceFor(OdSimdLevel level)
+{
+  switch (level) {
+#if defined(OPTDYN_SIMD_X86)
+  case OD_SIMD_AVX512:
+    return OdEscAdvance_avx512;
+  case OD_SIMD_AVX2:
+    return OdEscAdvance_avx2;
+#endif
+  default:
+    return OdEscAdvance_sse2;
+  }
+}
+
+/* Between blocks: retire lanes whose walker escaped or used its budget, refill idle lanes with
+   the next walkers, and hand every walker the random bits of its next block of steps
+   (64-bit pool; a new Philox call every 128/s steps). Returns the number of busy lanes. */
+static int Bookkeep(const OdEscapeProblem *pb, const OdEscTable *t, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt *next, PetscInt walker[], uint32_t words[][4], OdEscLanes *ln, PetscInt steps[])
+{
+  const int per_pool = 64 / t->slot_bits, per_block = 128 / t->slot_bits;
+  int busy = 0;
+  for (int l = 0; l < OD_ESC_NL; l++) {
+    if (walker[l] >= 0 && (ln->esc[l] || ln->step[l] >= pb->max_steps)) {
+      steps[walker[l] - w_begin] = (PetscInt)ln->esc[l];
+      walker[l] = -1;
+    }
+    if (walker[l] < 0 && *next < w_end) {
+      walker[l] = (*next)++;
+      ln->W[l] = pb->W0, ln->step[l] = 0, ln->esc[l] = 0;
+    }
+    if (walker[l] < 0) continue;
+    busy++;
+    const int64_t n = ln->step[l];
+    if (n % per_pool) continue; /* mid-pool: nothing to do */
+    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)walker[l], (uint32_t)(n / per_block), 0), words[l]);
+    const int half = (int)((n % per_block) / per_pool);
+    ln->pool[l] = (uint64_t)words[l][2 * half] | (uint64_t)words[l][2 * half + 1] << 32;
+  }
+  return busy;
+}
+
+static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, OdEscAdvanceFn advance, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  OdEscLanes ln;
+  PetscInt walker[OD_ESC_NL], next = w_begin;
+  uint32_t words[OD_ESC_NL][4];
+  memset(&ln, 0, sizeof ln);
+  for (int l = 0; l < OD_ESC_NL; l++) walker[l] = -1, ln.W[l] = pb->W0;
+  const int nsteps = PetscMin(OD_ESC_BLOCK, 64 / t->slot_bits); /* a block never straddles two pools */
+  while (Bookkeep(pb, t, rng, point, w_begin, w_end, &next, walker, words, &ln, steps) > 0) advance(t, pb->T, pb->edge, pb->max_steps, nsteps, &ln);
+}
+
+/* ---------------- the entry point ---------------- */
+
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  const PetscBool table = TableFits(pb->landscape);
+  OdEscTable t;
+  level = OdSimdResolve(level);
+  memset(&t, 0, sizeof t);
+  if (table) TableFill(pb->landscape, &t);
+  if (table && level != OD_SIMD_SCALAR) FirstPassageLanes(pb, &t, AdvanceFor(level), rng, point, w_begin, w_end, steps);
+  else FirstPassageReference(pb, &t, table, rng, point, w_begin, w_end, steps);
+}
+
+void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  OdEscapeFirstPassageSimd(pb, OD_SIMD_AUTO, rng, point, w_begin, w_end, steps);
+}
+
+/* OdEscapeWalk (escape.h): the reference walker step (same stream, same gradient) with walls
+ * and scaled noise, for other modules (fp's Monte Carlo validation). */
+static inline double DatapointGradient(const OdEscapeWalkProblem *pb, const OdEscTable *t, PetscBool table, uint32_t j, double W)
+{
+  return table ? GradScalar(t, j, W) : OdLandscapeGrad(pb->landscape, (PetscInt)j, W);
+}
+
+/* noise 1: SGD's gradient g_j; 0: the mean G; else G + sqrt(noise) (g_j - G). */
+static inline double WalkGradient(const OdEscapeWalkProblem *pb, const OdEscTable *t, PetscBool table, uint32_t J, uint32_t j, double sq, double W)
+{
+  if (pb->noise == 1) return DatapointGradient(pb, t, table, j, W);
+  double G = 0;
+  for (uint32_t k = 0; k < J; k++) G += DatapointGradient(pb, t, table, k, W);
   G /= J;
-  if (s == 0) return G;
-  return G + sq * (DatapointGrad(ep, table, gauss, OdRngIndexFromWord(words[step & 3], J), W) - G);
+  if (pb->noise == 0) return G;
+  return G + sq * (DatapointGradient(pb, t, table, j, W) - G);
+}
+
+/* Reflect at or absorb through the walls; returns PETSC_FALSE when the walker leaves. */
+static inline PetscBool ApplyWalls(const OdEscapeWalkProblem *pb, double *x)
+{
+  if (*x > pb->hi) {
+    if (pb->hi_absorbing) return PETSC_FALSE;
+    *x = PetscMax(2 * pb->hi - *x, pb->lo);
+  } else if (*x < pb->lo) {
+    if (pb->lo_absorbing) return PETSC_FALSE;
+    *x = PetscMin(2 * pb->lo - *x, pb->hi);
+  }
+  return isfinite(*x) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 void OdEscapeWalk(const OdEscapeWalkProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt s0, PetscInt s1, PetscReal W[], PetscBool alive[])
 {
-  const PetscBool gauss = OdLandscapeGetFamily(pb->landscape) == OD_LANDSCAPE_GAUSS;
   const uint32_t J = (uint32_t)OdLandscapeGetNumData(pb->landscape);
-  const PetscReal T = pb->T, s = pb->noise, sq = PetscSqrtReal(pb->noise), lo = pb->lo, hi = pb->hi;
-  const OdEscapeProblem ep = {pb->landscape, T, 0, hi, s1};
-  GaussTable table;
-  if (gauss) GaussTableFill(pb->landscape, &table);
+  const int s = SlotBits(J), per_block = 128 / s;
+  const PetscBool table = TableFits(pb->landscape);
+  const double sq = sqrt(pb->noise);
+  OdEscTable t;
+  if (table) TableFill(pb->landscape, &t);
   for (PetscInt w = w_begin; w < w_end; w++) {
-    PetscReal x = W[w - w_begin];
+    double x = W[w - w_begin];
     uint32_t words[4];
     if (!alive[w - w_begin]) continue;
-    for (PetscInt step = s0; step < s1; step++) {
-      if (s != 0 && ((step & 3) == 0 || step == s0)) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(step >> 2), 0), words);
-      x -= T * WalkGradient(&ep, &table, gauss, J, s, sq, words, step, x);
-      if (x > hi) {
-        if (pb->hi_absorbing) alive[w - w_begin] = PETSC_FALSE;
-        else x = PetscMax(2 * hi - x, lo);
-      } else if (x < lo) {
-        if (pb->lo_absorbing) alive[w - w_begin] = PETSC_FALSE;
-        else x = PetscMin(2 * lo - x, hi);
+    for (int64_t n = s0; n < s1; n++) {
+      if (n % per_block == 0 || n == s0) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(n / per_block), 0), words);
+      x = x - pb->T * WalkGradient(pb, &t, table, J, StepIndex(words, n, s, J), sq, x);
+      if (!ApplyWalls(pb, &x)) {
+        alive[w - w_begin] = PETSC_FALSE;
+        break;
       }
-      if (!isfinite(x)) alive[w - w_begin] = PETSC_FALSE;
-      if (!alive[w - w_begin]) break;
     }
     W[w - w_begin] = x;
   }

@@ -1,4 +1,4 @@
-/* optdyn op: measuring optimization (SPEC §5). Continuous systems: Comp/Op trajectories at a
+/* optdyn op: measuring optimization (docs/models.md §5). Continuous systems: Comp/Op trajectories at a
    base initial state and landscapes over grids of initial conditions (an OdSweep whose points
    are the grid points). Finite-state systems: entropy-based optimizing strength. */
 #include <math.h>
@@ -12,6 +12,7 @@
 #define LIST_LEN 4096
 #define MAXD 3 /* δ, δ/10, δ/100 */
 #define RECLEN (MAXD + 3)
+#define OD_OP_BATCH 8 /* sweep points per lane batch */
 
 struct _n_OdOp {
   MPI_Comm comm;
@@ -36,6 +37,10 @@ struct _n_OdOp {
   PetscReal *grid0, *grid1, *record;
   PetscReal integral, max_dop;
   PetscInt nneg;
+  /* lanes (perf): the records of the last batch of sweep points computed together */
+  OdSimdLevel simd;
+  PetscInt lane_n, lane_point[OD_OP_BATCH];
+  PetscReal lane_rec[OD_OP_BATCH][RECLEN];
   /* finite-state */
   char a_name[NAME_LEN], b_name[NAME_LEN];
   PetscInt nA, nB;
@@ -173,6 +178,7 @@ PetscErrorCode OdOpSetFromOptions(OdOp o)
   PetscBool help;
   PetscFunctionBegin;
   PetscCall(OdOptionsSeed(o->comm, &o->seed));
+  PetscCall(OdSimdSetFromOptions(o->comm, &o->simd));
   PetscCall(OdOutputSetFromOptions(o->output, "op.h5"));
   PetscCall(OdSweepSetFromOptions(o->sweep));
   PetscCall(OdOptionsHelpRequested(&help));
@@ -181,7 +187,7 @@ PetscErrorCode OdOpSetFromOptions(OdOp o)
     if (!strcmp(names[nwords], o->system_name)) choice = nwords;
   }
   words[nwords++] = "finite";
-  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (SPEC §5)", NULL);
+  PetscOptionsBegin(o->comm, "op_", "Measuring optimization (docs/models.md §5)", NULL);
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-system", "thermostat (linear), therm (saturating), lorenz, or finite (finite-state table)", words, nwords, &choice, NULL));
   PetscCall(PetscStrncpy(o->system_name, words[choice], sizeof o->system_name));
   o->finite = (PetscBool)(choice == nwords - 1);
@@ -314,20 +320,49 @@ static void PointState(OdOp o, PetscInt point, PetscReal s0[])
   if (o->s1var >= 0) s0[o->s1var] = o->grid1[point % o->n1];
 }
 
+/* The sweep deals points round-robin, so this rank's next units are point, point + size,
+   point + 2 size, ...: they are computed together on the lanes and their records kept for the
+   following calls. Which points share a batch changes only the speed: every point's record is
+   a pure function of the point (OdOpFinalLanes equals OdOpFinal bit for bit). */
+static PetscErrorCode ComputeBatch(OdOp o, PetscInt point)
+{
+  const PetscInt nv = o->sys->nvars, m = o->m, end = o->first + o->count;
+  PetscReal s0[OD_OP_BATCH * OD_OP_MAX_VARS], wend[OD_OP_BATCH * OD_OP_MAX_VARS], dx[OD_OP_BATCH * MAXD * OD_OP_MAX_VARS], dy[OD_OP_BATCH * MAXD * OD_OP_MAX_VARS];
+  PetscMPIInt size;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(o->comm, &size));
+  o->lane_n = 0;
+  for (PetscInt p = point; p < end && o->lane_n < OD_OP_BATCH; p += size) {
+    o->lane_point[o->lane_n] = p;
+    PointState(o, p, s0 + o->lane_n * nv);
+    o->lane_n++;
+  }
+  OdOpFinalLanes(o->sys, &o->causal, o->simd, o->lane_n, s0, o->nsteps, o->nd, o->deltas, wend, dx, dy);
+  for (PetscInt l = 0; l < o->lane_n; l++) {
+    const PetscReal *ex = dx + l * o->nd * nv, *ey = dy + l * o->nd * nv;
+    PetscReal *rec = o->lane_rec[l];
+    for (PetscInt j = 0; j < MAXD; j++) rec[j] = j < o->nd ? OdOpComp(ex[j * nv + m], ey[j * nv + m]) : (PetscReal)NAN;
+    rec[MAXD] = wend[l * nv + m];
+    rec[MAXD + 1] = ex[m];
+    rec[MAXD + 2] = ey[m];
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Unit(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
 {
   OdOp o = (OdOp)ctx;
-  const PetscInt nv = o->sys->nvars, m = o->m;
-  PetscReal s0[OD_OP_MAX_VARS], wend[OD_OP_MAX_VARS], dx[MAXD * OD_OP_MAX_VARS], dy[MAXD * OD_OP_MAX_VARS];
   PetscFunctionBegin;
   (void)chunk;
-  PointState(o, point, s0);
-  OdOpFinal(o->sys, &o->causal, s0, o->nsteps, o->nd, o->deltas, wend, dx, dy);
-  for (PetscInt j = 0; j < MAXD; j++) rec[j] = j < o->nd ? OdOpComp(dx[j * nv + m], dy[j * nv + m]) : (PetscReal)NAN;
-  rec[MAXD] = wend[m];
-  rec[MAXD + 1] = dx[m];
-  rec[MAXD + 2] = dy[m];
-  PetscFunctionReturn(0);
+  for (int pass = 0; pass < 2; pass++) {
+    for (PetscInt l = 0; l < o->lane_n; l++)
+      if (o->lane_point[l] == point) {
+        PetscCall(PetscArraycpy(rec, o->lane_rec[l], RECLEN));
+        PetscFunctionReturn(0);
+      }
+    PetscCall(ComputeBatch(o, point));
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "op: point %" PetscInt_FMT " missing from its own batch", point);
 }
 
 /* max over the defined entries of |Op(δ/10^j) − Op(δ)| */
@@ -519,6 +554,7 @@ static PetscErrorCode WriteContinuous(OdOp o)
 
   PetscCall(OdOutputOpen(out, "op", o->seed));
   PetscCall(OdOutputSetSweep(out, o->K, o->N, o->first, o->count, o->npoints));
+  PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(o->simd))); /* provenance (perf) */
   PetscCall(OdOutputCreateGroup(out, "/op"));
   const hsize_t dn[1] = {(hsize_t)n}, d0[1] = {(hsize_t)o->n0}, d1[1] = {(hsize_t)o->n1};
   char d_s0[256], d_s1[256];

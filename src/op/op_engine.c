@@ -1,10 +1,12 @@
-/* The causal engine of `optdyn op`: worlds W, X, Y and the Comp/Op measure (SPEC §5).
+/* The causal engine of `optdyn op`: worlds W, X, Y and the Comp/Op measure (docs/models.md §5).
    Systems with a difference-form step (OdOpDiffStepFn) carry X and Y as differences from W,
    e = x − w, so that Comp stays accurate for perturbations far below w's rounding error,
    and clamp A inside each step (at every Runge-Kutta stage). Without one, states are
    stepped and differenced and A is clamped after each step. */
 #include <math.h>
+#include <string.h>
 #include "optdyn/op.h"
+#include "op_lanes_impl.h"
 
 #define MAXE 8 /* 2 * up to 4 deltas */
 
@@ -111,4 +113,57 @@ PetscReal OdOpIntegralOneMinusComp(PetscInt n, const PetscReal s[], const PetscR
   PetscReal sum = 0;
   for (PetscInt i = 0; i + 1 < n; i++) sum += 0.5 * (s[i + 1] - s[i]) * ((1 - comp[i]) + (1 - comp[i + 1]));
   return sum;
+}
+
+/* ---------------------------------------------------------------- lanes (perf) */
+
+static OdOpLorenzLanesFn LorenzLanesFor(OdSimdLevel level)
+{
+  switch (level) {
+#if defined(OPTDYN_SIMD_X86)
+  case OD_SIMD_AVX512:
+    return OdOpLorenzLanes_avx512;
+  case OD_SIMD_AVX2:
+    return OdOpLorenzLanes_avx2;
+#endif
+  default:
+    return OdOpLorenzLanes_sse2;
+  }
+}
+
+/* The lane kernel's spec for this system, or PETSC_FALSE if it does not apply. */
+static PetscBool LorenzLanesSpec(OdOpSystem sys, const OdOpCausal *c, PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], OdOpLorenzLanesSpec *sp)
+{
+  PetscInt integrator;
+  if (strcmp(sys->name, "lorenz") || !sys->dstep || ndelta > OD_OP_LANE_MAXE / 2 || sys->nchoices < 1) return PETSC_FALSE;
+  integrator = sys->choice[0];
+  if (integrator != 0 || OdOpSystemGetParam(sys, "lorenz_sigma", &sp->sg) || OdOpSystemGetParam(sys, "lorenz_beta", &sp->be) || OdOpSystemGetParam(sys, "lorenz_rho", &sp->rho)) return PETSC_FALSE;
+  sp->h = sys->dt;
+  sp->n = c->n;
+  for (int i = 0; i < 3; i++) sp->inA[i] = c->inA[i];
+  sp->clamp_steps = c->clamp_steps;
+  sp->nsteps = nsteps;
+  sp->ndelta = ndelta;
+  for (PetscInt j = 0; j < ndelta; j++) sp->delta[j] = delta[j];
+  return PETSC_TRUE;
+}
+
+void OdOpFinalLanes(OdOpSystem sys, const OdOpCausal *c, OdSimdLevel level, PetscInt nlanes, const PetscReal s0[], PetscInt nsteps, PetscInt ndelta, const PetscReal delta[], PetscReal wend[], PetscReal dx[], PetscReal dy[])
+{
+  const PetscInt nv = sys->nvars;
+  OdOpLorenzLanesSpec sp;
+  level = OdSimdResolve(level);
+  if (level == OD_SIMD_SCALAR || !LorenzLanesSpec(sys, c, nsteps, ndelta, delta, &sp)) {
+    for (PetscInt l = 0; l < nlanes; l++) OdOpFinal(sys, c, s0 + l * nv, nsteps, ndelta, delta, wend + l * nv, dx + l * ndelta * nv, dy + l * ndelta * nv);
+    return;
+  }
+  double in[3][OD_OP_LANES], we[3][OD_OP_LANES], ex[OD_OP_LANE_MAXE / 2][3][OD_OP_LANES], ey[OD_OP_LANE_MAXE / 2][3][OD_OP_LANES];
+  for (int l = 0; l < OD_OP_LANES; l++) /* idle lanes repeat the first point */
+    for (int i = 0; i < 3; i++) in[i][l] = s0[(l < nlanes ? l : 0) * nv + i];
+  LorenzLanesFor(level)(&sp, in, we, ex, ey);
+  for (PetscInt l = 0; l < nlanes; l++)
+    for (int i = 0; i < 3; i++) {
+      wend[l * nv + i] = we[i][l];
+      for (PetscInt j = 0; j < ndelta; j++) dx[(l * ndelta + j) * nv + i] = ex[j][i][l], dy[(l * ndelta + j) * nv + i] = ey[j][i][l];
+    }
 }

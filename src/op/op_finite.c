@@ -1,4 +1,4 @@
-/* Finite-state optimizing strength (SPEC §5, source "Defining Optimization" parts 1-2). */
+/* Finite-state optimizing strength (docs/models.md §5, source "Defining Optimization" parts 1-2). */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>

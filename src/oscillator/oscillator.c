@@ -1,4 +1,4 @@
-/* optdyn oscillator: optimizers as damped oscillators over (eta, beta) grids (SPEC §7). */
+/* optdyn oscillator: optimizers as damped oscillators over (eta, beta) grids (docs/models.md §7). */
 #include <math.h>
 #include <string.h>
 #include "optdyn/oscillator.h"
@@ -85,8 +85,8 @@ PetscErrorCode OdOscillatorSetFromOptions(OdOscillator o)
   PetscCall(OdOptionsSeed(o->comm, &o->seed));
   PetscCall(OdOutputSetFromOptions(o->output, "oscillator.h5"));
   PetscCall(OdSweepSetFromOptions(o->sweep));
-  PetscOptionsBegin(o->comm, "osc_", "Optimizers as damped oscillators (SPEC §7)", NULL);
-  PetscCall(OdOptionsEnum(PetscOptionsObject, "-problem", "quad1d | quad2d (ill-conditioned, rotated) | landscape (the -landscape of SPEC §1) | rosenbrock | himmelblau", OdOscProblemNames, 5, &o->problem, NULL));
+  PetscOptionsBegin(o->comm, "osc_", "Optimizers as damped oscillators (docs/models.md §7)", NULL);
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-problem", "quad1d | quad2d (ill-conditioned, rotated) | landscape (the -landscape of docs/models.md §1) | rosenbrock | himmelblau", OdOscProblemNames, 5, &o->problem, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-optimizer", "gd | momentum (heavy ball) | nesterov | adam | rmsprop", OdOscOptimizerNames, 5, &o->optimizer, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-k", "Stiffness: curvature of quad1d, largest eigenvalue of quad2d", OD_RANGE_POSITIVE, &o->k, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-kappa", "Condition number of quad2d (eigenvalues k and k/kappa)", OD_RANGE_AT_LEAST(1), &o->kappa, NULL));

@@ -1,4 +1,4 @@
-/* Optimizers as damped oscillators (SPEC §7): problems, optimizers, the oscillator mapping,
+/* Optimizers as damped oscillators (docs/models.md §7): problems, optimizers, the oscillator mapping,
    measured contraction rates and trajectories beside their continuum ODEs. */
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #!/bin/bash
-# optdyn op on the shipped configs reproduces the source's numbers (seed 000, "Defining
+# optdyn op on the shipped configs reproduces the source's numbers ("Defining
 # Optimization"), and tools/optdyn-plot draws the figures:
 #  - finite-state: dumb 1.1 bits, smart 2.2 bits (smart > dumb); smart two-step 1.1 / 0.3 bits;
 #  - saturating thermostat: integral of (1 - Comp) over s0 in [5, 45] at t = 10 within 0.5 %

@@ -9,12 +9,14 @@ all grid points, in the same run. Prints the throughput of each in grid points x
 steps per second (one "point-step" advances W, X and Y of one point by one step), the
 ratio optdyn / NumPy, the 2-rank speed-up, and the largest difference of Op between the
 two implementations. optdyn's time is its wall time minus the time of a 1-point run
-(process and MPI start-up).
+(process and MPI start-up). CPU times (child-process accounting for optdyn, process time for
+NumPy) are printed too: on a shared machine they are the more reliable figure.
 
 usage: tools/bench/op_lorenz_landscape.py [OPTDYN] [-n N] [-t T]   (grid N x N, time T)
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,10 +44,17 @@ env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 
 
 def run(np_, extra, out):
+    """wall seconds; the CPU seconds of the child processes go to cpu[np_] (1 rank: optdyn itself)"""
     cmd = ["mpiexec", "--oversubscribe", "-n", str(np_), a.optdyn] + common + extra + ["-o", out]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu[np_] = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     return time.perf_counter() - t0
+
+
+cpu = {}
 
 
 def F(s):
@@ -104,13 +113,15 @@ def numpy_landscape():
 with tempfile.TemporaryDirectory() as tmp:
     grid = ["-op_s0_num", str(N), "-op_s1_num", str(N)]
     t_start = min(run(1, ["-op_s0_num", "1", "-op_s1_num", "1"], os.path.join(tmp, "z.h5")) for _ in range(2))
+    cpu_start = cpu[1]
     t1 = run(1, grid, os.path.join(tmp, "a.h5")) - t_start
+    cpu1 = max(cpu[1] - cpu_start, 1e-9)
     t2 = run(2, grid, os.path.join(tmp, "b.h5")) - t_start
     op_c = h5py.File(os.path.join(tmp, "a.h5"))["op/op"][()]
     same = np.array_equal(op_c, h5py.File(os.path.join(tmp, "b.h5"))["op/op"][()])
-t0 = time.perf_counter()
+t0, cpu0 = time.perf_counter(), time.process_time()
 op_np = numpy_landscape()
-tn = time.perf_counter() - t0
+tn, cpun = time.perf_counter() - t0, time.process_time() - cpu0
 work = N * N * steps
 r1, r2, rn = work / t1, work / t2, work / tn
 print(f"Lorenz Op landscape: {N} x {N} points, {steps} RK4 steps (t = {T:g}), rho = 28, A = {{a}}, n = m = b")
@@ -118,6 +129,7 @@ print(f"optdyn op, 1 rank : {t1:8.3f} s  {r1:12.4g} point-steps/s   (start-up {t
 print(f"optdyn op, 2 ranks: {t2:8.3f} s  {r2:12.4g} point-steps/s   speed-up {t1 / t2:.2f}, bitwise equal to 1 rank: {same}")
 print(f"NumPy (vectorized): {tn:8.3f} s  {rn:12.4g} point-steps/s")
 print(f"ratio optdyn(1 rank) / NumPy = {r1 / rn:.2f}")
+print(f"CPU time: optdyn 1 rank {cpu1:.3f} s = {work / cpu1:.4g} point-steps/s (start-up CPU subtracted), NumPy {cpun:.3f} s = {work / cpun:.4g} point-steps/s, ratio {cpun / cpu1:.2f}")
 d = np.abs(op_c - op_np)
 print(f"max |Op(optdyn) - Op(NumPy)| = {np.nanmax(d):.3g} nats (median {np.nanmedian(d):.3g}); chaotic growth amplifies rounding")
 sys.exit(0)

@@ -1,4 +1,4 @@
-/* The Lorenz system of SPEC §5 (source "Defining Optimization" part 4):
+/* The Lorenz system of docs/models.md §5 (source "Defining Optimization" part 4):
      a' = σ (b − a),  b' = a (ρ − c) − b,  c' = a b − β c
    integrated with a fixed step dt by classical RK4 or forward Euler. */
 #include "optdyn/op_system.h"

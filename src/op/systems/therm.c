@@ -1,4 +1,4 @@
-/* The saturating thermostat Therm(θ, p) of SPEC §5 (source "Defining Optimization" part 4):
+/* The saturating thermostat Therm(θ, p) of docs/models.md §5 (source "Defining Optimization" part 4):
      T_{k+1} = R_k − d
      R_{k+1} = R_k − dt Therm(θ, p; T_k),
    Therm = +p for T ≥ θ, −p for T ≤ −θ, and inside the basin |T| < θ either 0 (dead band,

@@ -1,4 +1,4 @@
-/* The linear thermostat of SPEC §5 (source "Defining Optimization" part 3):
+/* The linear thermostat of docs/models.md §5 (source "Defining Optimization" part 3):
      T_{k+1} = R_k − d
      R_{k+1} = R_k − dt k T_k + dt F sin(2π k dt / P)
    (the source's first equation, w^T_t = w^T_{t−1} − d, is a typo; dt = 1 is the source's
