@@ -9,8 +9,8 @@
 #                         [-o DIR] [VARIANT ...]
 # VARIANTs (default all): vo antithetic local safe mixing adapt backprop-gen backprop-eval.
 # Run it from the source tree (mnist-digits is data/mnist-digits, from tools/fetch-mnist).
-# Then: tools/optdyn-plot DIR/DATA/*.h5 (per-run figures) and the comparison figure
-#   /usr/bin/python3 -c 'import sys; sys.path.insert(0, "tools"); \
+# Then: tools/optdyn-plot DIR/DATA/VARIANT.h5 -o FIGDIR (per-run figures) and the comparison figure
+#   PYTHONPATH=tools /usr/bin/python3 -c 'import sys; \
 #     from optdyn.plot_es import plot_mlp_comparison; plot_mlp_comparison(sys.argv[1:], "cmp.png")' DIR/DATA/*.h5
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
