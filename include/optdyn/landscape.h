@@ -89,3 +89,19 @@ void OdLandscapeGetMoments(OdLandscape ls, PetscReal W, OdLandscapeMoments *m);
 PetscErrorCode OdLandscapeFindMinimum(OdLandscape ls, PetscInt j, PetscReal guess, PetscReal *Wmin);
 /** The first local maximum of L (or l_j) to the right of W: where the gradient turns from + to -. */
 PetscErrorCode OdLandscapeFindBarrierRight(OdLandscape ls, PetscInt j, PetscReal W, PetscReal *Wtop);
+
+/** A stable gradient-descent fixed point where SGD's stationary density is a point mass. */
+typedef struct {
+  PetscReal W;     /**< location: G(W) = 0, G'(W) > 0 */
+  PetscReal width; /**< the continuum model's local stationary width sqrt(T S2 / (2 G')) there */
+} OdLandscapePointMass;
+
+#define OD_LANDSCAPE_MAX_POINT_MASSES 8
+
+/**
+ * The stable gradient-descent fixed points W* in (Wmin, Wmax) (G(W*) = 0, G'(W*) > 0) whose
+ * local stationary width sqrt(T S2(W*) / (2 G'(W*))) at learning rate T is below `resolution`
+ * (e.g. a grid spacing): there S2 vanishes (or underflows), the zero-flux formula overflows and
+ * the stationary density is a point mass. Pure landscape function (no communication).
+ */
+PetscErrorCode OdLandscapeFindPointMasses(OdLandscape ls, PetscReal T, PetscReal Wmin, PetscReal Wmax, PetscReal resolution, PetscInt *n, OdLandscapePointMass pm[]);

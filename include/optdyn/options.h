@@ -82,8 +82,35 @@ PetscErrorCode OdOptionsCheckUnused(MPI_Comm comm);
 /** Fail with a message naming the option and value; used for cross-option checks. */
 #define OdOptionError(comm, opt, valuefmt, ...) SETERRQ((comm), PETSC_ERR_USER_INPUT, "option %s = " valuefmt, (opt), __VA_ARGS__)
 
-/** Was `-help` given? (commands then print their options and stop before any work) */
+/**
+ * Is this a help run? True for `optdyn help COMMAND` / `optdyn COMMAND -h` (the driver sets
+ * OD_HELP_FLAG) and for PETSc's own `-help` (`-petsc_help`). Commands then only read their
+ * options and stop before any work. A command may use it to compute, cheaply, the value of a
+ * computed default for the help text (see "Help" below).
+ */
 PetscErrorCode OdOptionsHelpRequested(PetscBool *help);
+
+/**
+ * Help and "did you mean".
+ *
+ * `optdyn help COMMAND` (include/optdyn/help.h) runs the command's SetFromOptions once in a
+ * describe pass (OD_DESCRIBE_FLAG set): every getter above then records its option's group,
+ * type, default, range and meaning, which the help printer lists by group. A default that is
+ * computed at set-up is stated in the help text as "(default: RULE)" or "...; default: RULE";
+ * help shows RULE as the default (and the meaning without the clause). A command may put the
+ * value it would compute into RULE when OdOptionsHelpRequested() is true.
+ *
+ * The same records give OdOptionsCheckUnused() its candidates for "did you mean -NAME?".
+ */
+#define OD_HELP_FLAG "-optdyn_help"
+#define OD_DESCRIBE_FLAG "-optdyn_describe"
+#define OD_DESCRIBE_RECORD "optdyn_opt_" /**< database entries -optdyn_opt_NAME of a describe pass */
+
+/** Help groups, in the order help lists them. */
+typedef enum { OD_HELP_MODEL, OD_HELP_NUMERICS, OD_HELP_SWEEP, OD_HELP_OUTPUT, OD_HELP_RUN, OD_HELP_NGROUPS } OdHelpGroup;
+
+/** Index of the candidate closest to word (typo distance), or -1 if none is close enough. */
+PetscInt OdClosestWord(const char *word, const char *const candidates[], PetscInt n);
 
 /** Default global seed. */
 #define OD_DEFAULT_SEED 1u

@@ -46,6 +46,9 @@ PetscErrorCode OdSweepSetFromOptions(OdSweep sweep);
 PetscErrorCode OdSweepSetCheckpointPath(OdSweep sweep, const char *path);
 PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label);
 
+/** Progress lines count in the command's unit: `units_per_point` of `units` per point (e.g. "walker-steps", walkers x budget). */
+PetscErrorCode OdSweepSetProgressUnits(OdSweep sweep, const char *units, double units_per_point);
+
 /** Validate sizes and slice (the stop-signal handlers are installed by the command driver, optdyn/runctl.h). */
 PetscErrorCode OdSweepSetUp(OdSweep sweep);
 

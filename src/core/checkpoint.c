@@ -38,6 +38,7 @@ struct _n_OdCheckpoint {
   char *str[NSTR]; /* the identity this run would write (and expects to read) */
   Item item[OD_CKPT_MAX_ITEMS];
   int nitem;
+  int nfailed; /* failed writes so far: warned once, not at every round */
 };
 
 /* ---------------- identity text ---------------- */
@@ -413,7 +414,7 @@ PetscErrorCode OdCheckpointWrite(OdCheckpoint ckpt, PetscBool *written)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ok = WriteFile(ckpt, why, sizeof why);
     H5Eset_auto2(H5E_DEFAULT, func, data);
-    if (!ok) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "optdyn: warning: checkpoint %s not written: %s; the run continues\n", ckpt->path, why));
+    if (!ok && !ckpt->nfailed++) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "optdyn: warning: checkpoint %s not written: %s; the run continues (later failures are not repeated)\n", ckpt->path, why));
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, ckpt->comm));
   if (written) *written = ok ? PETSC_TRUE : PETSC_FALSE;
@@ -543,7 +544,13 @@ static ReadStatus VerifyOpenFile(const OdCheckpoint c, hid_t file, char *stored[
     snprintf(msg, len, "checkpoint %s belongs to another command (%s, this is %s)", c->path, stored[S_KIND], c->str[S_KIND]);
     return CK_REFUSED;
   }
-  if (!ReadItems(c, file, scalars, msg, len)) return CK_REFUSED;
+  if (!ReadItems(c, file, scalars, msg, len)) {
+    /* a layout that differs usually means another run's checkpoint (other sizes, another
+       sweep command): say how its identity differs rather than "corrupt" (reliab) */
+    char why[1024];
+    if (!CompareIdentity(c, stored, why, sizeof why)) snprintf(msg, len, "%s", why);
+    return CK_REFUSED;
+  }
   if (!ReadAttrInt64(file, "checksum_crc32", &crc) || (unsigned long)crc != Checksum(c, stored, scalars)) {
     snprintf(msg, len, "checkpoint %s is corrupt: its checksum does not match its contents", c->path);
     return CK_REFUSED;

@@ -47,7 +47,20 @@ static PetscErrorCode SetUpAndRun(const OdCommand *cmd, void *obj, MPI_Comm comm
     PetscFunctionReturn(0);
   }
   PetscCall(cmd->run(obj, interrupted));
-  PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm)));
+  if (!*interrupted) PetscCall(cmd->view(obj, PETSC_VIEWER_STDOUT_(comm))); /* nothing to show yet */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ConfigureAndRun(const OdCommand *cmd, const OdCommandPlugin plugins[], PetscInt nplugins, void *obj, MPI_Comm comm, PetscBool *interrupted, PetscBool *help)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nplugins; i++) PetscCall(plugins[i](obj));
+  PetscCall(cmd->set_from_options(obj));
+  PetscCall(OdOptionsHelpRequested(help));
+  if (!*help) {
+    PetscCall(OdOptionsCheckUnused(comm));
+    PetscCall(SetUpAndRun(cmd, obj, comm, interrupted));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -61,13 +74,12 @@ PetscErrorCode OdCommandExecute(const OdCommand *cmd, const OdCommandPlugin plug
   PetscCall(SummarizeIfAsked(cmd, comm, &done));
   if (done) PetscFunctionReturn(0);
   PetscCall(cmd->create(comm, &obj));
-  for (PetscInt i = 0; i < nplugins; i++) PetscCall(plugins[i](obj));
-  PetscCall(cmd->set_from_options(obj));
-  PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) {
-    PetscCall(OdOptionsCheckUnused(comm));
-    PetscCall(SetUpAndRun(cmd, obj, comm, interrupted));
-  }
+  PetscErrorCode ierr = ConfigureAndRun(cmd, plugins, nplugins, obj, comm, interrupted, &help);
+  /* reliab: after an input error or a failed output write (agreed by every rank) the object is
+     still destroyed, so that nothing of the run is left behind (the output's lock file, a
+     partial file); other errors end in MPI_Abort, where collective clean-up could hang */
+  if (ierr == PETSC_ERR_USER_INPUT || ierr == PETSC_ERR_FILE_WRITE) (void)cmd->destroy(&obj);
+  if (ierr) return ierr;
   PetscCall(cmd->destroy(&obj));
   PetscFunctionReturn(0);
 }

@@ -6,6 +6,7 @@
 
 /* The keys a landscape file may contain (anything else is a typo and an error). */
 static const char *const landscape_schema[] = {"landscape.family", "landscape.datapoints", "landscape.point_*", "landscape.u", "landscape.v", NULL};
+#include "optdyn/options.h"
 
 struct _n_OdLandscape {
   MPI_Comm comm;
@@ -182,7 +183,7 @@ PetscErrorCode OdLandscapeSetFromOptions(OdLandscape ls)
   size_t len;
   PetscFunctionBegin;
   PetscOptionsBegin(ls->comm, NULL, "Loss landscape (docs/models.md §1)", NULL);
-  PetscCall(PetscOptionsString("-landscape", "seed | spread | linear | FILE.yaml", NULL, name, name, sizeof name, &set));
+  PetscCall(OdOptionsString(PetscOptionsObject, "-landscape", "Loss landscape: seed | spread | linear | FILE.yaml", name, sizeof name, &set));
   PetscOptionsEnd();
   PetscCall(PetscStrlen(name, &len));
   if (len > 5 && (!strcmp(name + len - 5, ".yaml") || !strcmp(name + len - 4, ".yml"))) PetscCall(OdLandscapeLoadYAML(ls, name));
@@ -351,4 +352,48 @@ PetscErrorCode OdLandscapeFindBarrierRight(OdLandscape ls, PetscInt j, PetscReal
     prev = x, gprev = g;
   }
   SETERRQ(ls->comm, PETSC_ERR_USER_INPUT, "landscape %s: no barrier top (local maximum) within 200 to the right of W = %g; give the escape edge explicitly", ls->name, (double)W);
+}
+
+/* ---- degenerate stationary states ---- */
+
+/* Bisect the sign change of G in [a, b] (G(a) < 0 < G(b)) to round-off. */
+static PetscReal BisectMeanGradient(OdLandscape ls, PetscReal a, PetscReal b)
+{
+  OdLandscapeMoments m;
+  for (int it = 0; it < 200 && b - a > 4 * PETSC_MACHINE_EPSILON * PetscMax(fabs(a), 1); it++) {
+    const PetscReal c = 0.5 * (a + b);
+    OdLandscapeGetMoments(ls, c, &m);
+    if (m.G < 0) a = c;
+    else b = c;
+  }
+  return 0.5 * (a + b);
+}
+
+PetscErrorCode OdLandscapeFindPointMasses(OdLandscape ls, PetscReal T, PetscReal Wmin, PetscReal Wmax, PetscReal resolution, PetscInt *natoms, OdLandscapePointMass atoms[])
+{
+  const PetscInt nscan = 100000;
+  const PetscReal dx = (Wmax - Wmin) / nscan;
+  OdLandscapeMoments m;
+  PetscReal Gprev;
+  PetscFunctionBegin;
+  *natoms = 0;
+  OdLandscapeGetMoments(ls, Wmin, &m);
+  Gprev = m.G;
+  for (PetscInt i = 1; i <= nscan; i++) {
+    const PetscReal x = Wmin + i * dx;
+    OdLandscapeGetMoments(ls, x, &m);
+    if (Gprev < 0 && m.G >= 0) { /* a minimum of L: gradient descent is attracted here */
+      OdLandscapeMoments at;
+      const PetscReal W = BisectMeanGradient(ls, x - dx, x);
+      OdLandscapeGetMoments(ls, W, &at);
+      /* continuum stationary width: D / (T G') with D = T^2 S2 / 2 (local Ornstein-Uhlenbeck) */
+      const PetscReal width = at.dG > 0 ? sqrt(PetscMax(T * at.S2 / (2 * at.dG), 0)) : PETSC_INFINITY;
+      if (width < resolution && *natoms < OD_LANDSCAPE_MAX_POINT_MASSES) {
+        atoms[*natoms].W = W, atoms[*natoms].width = width;
+        (*natoms)++;
+      }
+    }
+    Gprev = m.G;
+  }
+  PetscFunctionReturn(0);
 }

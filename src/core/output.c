@@ -679,6 +679,34 @@ static PetscErrorCode CreateDataset(OdOutput out, const char *path, hid_t type, 
   PetscFunctionReturn(0);
 }
 
+/* reliab: a failed write (disk full, quota) ends the run with one line on every rank (the
+   ranks agree, so no abort is needed) and removes the partial file; no HDF5 trace. */
+static PetscErrorCode CheckWrite(OdOutput out, herr_t st, const char *what)
+{
+  int mine[2] = {st < 0, st < 0 ? errno : 0}, all[2];
+  PetscBool root;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, out->comm));
+  if (!all[0]) PetscFunctionReturn(0);
+  if (out->file >= 0) { /* close what the failed write left open, so that the library can shut down */
+    const unsigned types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+    hid_t ids[64];
+    const ssize_t n = H5Fget_obj_ids(out->file, types, 64, ids);
+    for (ssize_t i = 0; i < n; i++) H5Iget_type(ids[i]) == H5I_ATTR ? H5Aclose(ids[i]) : H5Oclose(ids[i]);
+    H5Fclose(out->file);
+    out->file = -1;
+  }
+  PetscCall(IsRoot(out->comm, &root));
+  if (root && !out->existing) {
+    char side[PETSC_MAX_PATH_LEN + 48];
+    unlink(out->partial);
+    snprintf(side, sizeof side, "%s.data.0", out->partial), unlink(side); /* Open MPI's shared-file-pointer files */
+    snprintf(side, sizeof side, "%s.metadata.0", out->partial), unlink(side);
+    ReleaseLock(out);
+  }
+  SETERRQ(out->comm, PETSC_ERR_FILE_WRITE, "cannot write %s to %s: %s; nothing was kept", what, out->path, all[1] ? strerror(all[1]) : "write failed (disk full or quota exceeded?)");
+}
+
 /* Collective write of this rank's block [start, start + count) of a dataset of shape dims. */
 static PetscErrorCode WriteBlock(OdOutput out, const char *path, hid_t memtype, PetscInt ndim, const hsize_t dims[], const hsize_t start[], const hsize_t count[], const void *data, OdDatasetInfo info)
 {
@@ -699,7 +727,7 @@ static PetscErrorCode WriteBlock(OdOutput out, const char *path, hid_t memtype, 
   if (!n) H5Sselect_none(mspace);
   H5CALL(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
   H5CALL(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
-  H5CALL(H5Dwrite(dset, memtype, mspace, space, dxpl, data), path);
+  PetscCall(CheckWrite(out, H5Dwrite(dset, memtype, mspace, space, dxpl, data), path));
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(space);
@@ -789,7 +817,7 @@ PetscErrorCode OdOutputWriteStrings(OdOutput out, const char *path, PetscInt n, 
   /* variable-length data cannot be written collectively: rank 0 writes independently */
   if (!root) H5Sselect_none(space);
   H5CALL(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
-  H5CALL(H5Dwrite(dset, type, space, space, dxpl, root ? values : NULL), path);
+  PetscCall(CheckWrite(out, H5Dwrite(dset, type, space, space, dxpl, root ? values : NULL), path));
   H5Pclose(dxpl);
   H5Sclose(space);
   H5Dclose(dset);
@@ -828,8 +856,9 @@ PetscErrorCode OdOutputClose(OdOutput out, PetscBool complete)
     PetscCall(AttachScales(out));
     PetscCall(WriteCompletion(out));
   }
-  H5CALL(H5Fclose(out->file), "H5Fclose");
+  const herr_t closed = H5Fclose(out->file); /* flushes the metadata: may meet a full disk too */
   out->file = -1;
+  PetscCall(CheckWrite(out, closed, "the file's metadata"));
   PetscCallMPI(MPI_Barrier(out->comm));
   PetscCall(IsRoot(out->comm, &root));
   if (complete && !out->existing && root) ok = rename(out->partial, out->path) == 0; /* atomic on POSIX */
@@ -859,8 +888,13 @@ PetscErrorCode OdOutputExists(OdOutput out, const char *obj, const char *attr, P
 {
   htri_t e;
   PetscFunctionBegin;
-  e = strcmp(obj, "/") ? H5Lexists(out->file, obj, H5P_DEFAULT) : 1;
-  if (e > 0 && attr) e = H5Aexists_by_name(out->file, obj, attr, H5P_DEFAULT);
+  /* a missing intermediate group is an error inside HDF5: keep its stack off the terminal */
+  H5E_BEGIN_TRY
+  {
+    e = strcmp(obj, "/") ? H5Lexists(out->file, obj, H5P_DEFAULT) : 1;
+    if (e > 0 && attr) e = H5Aexists_by_name(out->file, obj, attr, H5P_DEFAULT);
+  }
+  H5E_END_TRY;
   *exists = e > 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }

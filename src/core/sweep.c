@@ -6,6 +6,7 @@
 #include "optdyn/progress.h"
 #include "optdyn/checkpoint.h"
 #include "optdyn/runctl.h"
+#include "optdyn/budget.h"
 
 #define OD_SWEEP_MAX_INPUTS 8
 
@@ -19,6 +20,8 @@ struct _n_OdSweep {
   char label[64];
   char inputs[OD_SWEEP_MAX_INPUTS][PETSC_MAX_PATH_LEN]; /* files the result depends on */
   PetscInt ninputs;
+  char units[32];         /* progress unit of the command (helper ux) */
+  double units_per_point; /* ... and how many a point is */
 };
 
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep)
@@ -112,12 +115,26 @@ PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode OdSweepSetProgressUnits(OdSweep sweep, const char *units, double units_per_point)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(sweep->units, units, sizeof sweep->units));
+  sweep->units_per_point = units_per_point;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdSweepSetUp(OdSweep sweep)
 {
   PetscFunctionBegin;
   PetscCheck(sweep->npoints >= 1, sweep->comm, PETSC_ERR_ORDER, "OdSweepSetSizes() must be called before OdSweepSetUp()");
   PetscCheck(sweep->N <= sweep->npoints, sweep->comm, PETSC_ERR_USER_INPUT, "option -sweep_slice = %" PetscInt_FMT "/%" PetscInt_FMT " is not allowed: the sweep has only %" PetscInt_FMT " points, so N must be <= %" PetscInt_FMT, sweep->K, sweep->N, sweep->npoints, sweep->npoints);
   OdSweepSliceRange(sweep->npoints, sweep->K, sweep->N, &sweep->first, &sweep->count);
+  { /* records per unit and per point (module + sweep + gather buffers), before anything is allocated */
+    const double units = (double)sweep->count * sweep->nchunks, bytes = 8.0 * (units * (sweep->reclen + 2) + 3.0 * sweep->count * sweep->reclen);
+    char what[128];
+    snprintf(what, sizeof what, "the %s sweep's records (%" PetscInt_FMT " points x %" PetscInt_FMT " chunks x %" PetscInt_FMT " values)", sweep->label, sweep->count, sweep->nchunks, sweep->reclen);
+    PetscCall(OdBudgetCheckMemory(sweep->comm, bytes, what, "the number of points, the walkers per point or the chunking, or compute slices with -sweep_slice"));
+  }
   sweep->setup = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -288,6 +305,7 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
   for (PetscInt u = 0; u < nunits; u++)
     if (!done[u]) rs.todo[rs.ntodo++] = u;
   OdProgressStart(&progress, sweep->comm, sweep->label, (double)nunits, (double)(nunits - rs.ntodo), sweep->quiet);
+  if (sweep->units[0]) OdProgressSetUnits(&progress, sweep->units, sweep->units_per_point / sweep->nchunks);
   rs.last_ckpt = MPI_Wtime();
   *interrupted = PETSC_FALSE;
   for (PetscInt pos = 0; pos < rs.ntodo && !*interrupted;) {
@@ -295,7 +313,11 @@ PetscErrorCode OdSweepRun(OdSweep sweep, OdSweepUnitFn fn, void *ctx, PetscReal 
     PetscCall(OdProgressUpdate(&progress, (double)(nunits - rs.ntodo + pos)));
     if (*interrupted) PetscCall(PetscPrintf(sweep->comm, "[%s] stop signal received: checkpoint written to %s after %" PetscInt_FMT " of %" PetscInt_FMT " units; continue with -restart\n", sweep->label, sweep->ckpt_path, nunits - rs.ntodo + pos, nunits));
   }
-  PetscCall(OdProgressFinish(&progress));
+  if (*interrupted) {
+    PetscInt completed = 0;
+    for (PetscInt u = 0; u < nunits; u++) completed += done[u];
+    PetscCall(OdProgressInterrupted(&progress, (double)completed));
+  } else PetscCall(OdProgressFinish(&progress));
   if (!*interrupted) PetscCall(SumChunks(sweep, rec, records));
   PetscCall(OdCheckpointDestroy(&ck));
   PetscCall(PetscFree2(done, rec));

@@ -103,6 +103,8 @@ static int OnEvent(Checker *c, const yaml_event_t *ev)
 {
   Level *top = c->depth ? &c->level[c->depth - 1] : NULL;
   int in_key = top && top->is_mapping && top->expect_key;
+  if (!c->depth && (ev->type == YAML_SCALAR_EVENT || ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_ALIAS_EVENT))
+    return Fail(c, &ev->start_mark, "the top level must be a mapping of 'key: value' lines%s%s", "", "");
   switch (ev->type) {
   case YAML_SCALAR_EVENT:
     if (in_key) {

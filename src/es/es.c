@@ -189,7 +189,7 @@ static PetscErrorCode SetUpOptimize(OdEs e)
   PetscFunctionBegin;
   PetscCall(AllocateState(e));
   PetscCall(PetscMalloc4(e->d, &e->w, e->d, &e->w2, blk, &e->eps, e->d, &e->gacc));
-  PetscCall(PetscMalloc3(e->distribution == DIST_SEPARABLE ? e->d : 1, &e->sacc, e->d, &e->gmu, e->nsig, &e->gsig));
+  PetscCall(PetscMalloc3(e->adapt ? e->d : 1, &e->sacc, e->d, &e->gmu, e->nsig, &e->gsig));
   PetscCall(PetscMalloc3(e->N, &e->fit, e->N, &e->fit_local, e->N, &e->u));
   PetscCall(PetscMalloc1(e->N, &e->as_logw));
   PetscCall(Partition(e));
@@ -321,6 +321,7 @@ static PetscErrorCode RunLoop(OdEs e, PetscBool *interrupted)
   OdProgress progress;
   PetscFunctionBegin;
   OdProgressStart(&progress, e->comm, "es", (double)total, (double)e->q * e->G + e->gen, e->quiet);
+  OdProgressSetUnits(&progress, "generations", 1);
   double last_ckpt = MPI_Wtime();
   while (e->q < e->Q && !*interrupted) {
     if (e->gen == 0) InitReplicate(e, e->q);
@@ -335,7 +336,8 @@ static PetscErrorCode RunLoop(OdEs e, PetscBool *interrupted)
     PetscCall(CheckPoint(e, done, total, &last_ckpt, interrupted));
     if (!*interrupted) PetscCall(OdProgressUpdate(&progress, (double)done));
   }
-  PetscCall(OdProgressFinish(&progress));
+  if (*interrupted) PetscCall(OdProgressInterrupted(&progress, (double)((long long)e->q * e->G + e->gen)));
+  else PetscCall(OdProgressFinish(&progress));
   PetscFunctionReturn(0);
 }
 

@@ -102,6 +102,9 @@ struct _n_OdEs {
   PetscInt gens_timed, checks;
   PetscReal f_mu0, f_final;
   PetscBool done;
+  /* esperf: kernel level and the coordinate-split protocol (-es_split_coordinates) */
+  OdSimdLevel simd;
+  PetscBool split_coords;
   char ckpt_path[PETSC_MAX_PATH_LEN + 8];
   /* summaries computed after the run, before writing */
   PetscInt s_first_below, nbasin;

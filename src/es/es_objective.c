@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "optdyn/es_objective.h"
+#include "es_sums.h"
 #include "optdyn/options.h"
 
 
@@ -330,12 +331,7 @@ static PetscErrorCode CreateTwoWells(PetscOptionItems *PetscOptionsObject, Petsc
 static PetscErrorCode RosenbrockEval(void *ctx, PetscInt d, const PetscReal w[], PetscReal *f)
 {
   (void)ctx;
-  PetscReal s = 0;
-  for (PetscInt i = 0; i + 1 < d; i++) {
-    const PetscReal a = w[i + 1] - w[i] * w[i], b = 1 - w[i];
-    s += 100 * a * a + b * b;
-  }
-  *f = s;
+  *f = OdEsObjectiveSum(OD_ES_SUM_ROSENBROCK, OD_SIMD_AUTO, d, w, 0); /* vectorized (esperf) */
   return 0;
 }
 static PetscErrorCode RosenbrockGrad(void *ctx, PetscInt d, const PetscReal w[], PetscReal g[])
@@ -371,9 +367,7 @@ static PetscErrorCode CreateRosenbrock(PetscOptionItems *PetscOptionsObject, Pet
 static PetscErrorCode RastriginEval(void *ctx, PetscInt d, const PetscReal w[], PetscReal *f)
 {
   (void)ctx;
-  PetscReal s = 10.0 * d;
-  for (PetscInt i = 0; i < d; i++) s += w[i] * w[i] - 10 * cos(2 * M_PI * w[i]);
-  *f = s;
+  *f = 10.0 * d + OdEsObjectiveSum(OD_ES_SUM_RASTRIGIN, OD_SIMD_AUTO, d, w, 0); /* vectorized (esperf) */
   return 0;
 }
 static PetscErrorCode RastriginGrad(void *ctx, PetscInt d, const PetscReal w[], PetscReal g[])
@@ -407,9 +401,7 @@ typedef struct {
 static PetscErrorCode SphereEval(void *ctx, PetscInt d, const PetscReal w[], PetscReal *f)
 {
   const AffCtx *q = (AffCtx *)ctx;
-  PetscReal s = 0;
-  for (PetscInt i = 0; i < d; i++) s += (w[i] - q->c) * (w[i] - q->c);
-  *f = q->a * s + q->b;
+  *f = q->a * OdEsObjectiveSum(OD_ES_SUM_SPHERE, OD_SIMD_AUTO, d, w, q->c) + q->b; /* vectorized (esperf) */
   return 0;
 }
 static PetscErrorCode SphereGrad(void *ctx, PetscInt d, const PetscReal w[], PetscReal g[])

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "optdyn/options.h"
 #include "es_impl.h"
+#include "optdyn/budget.h"
 
 const char *const od_es_algorithm_names[] = {"es", "vo"};
 const char *const od_es_distribution_names[] = {"isotropic", "separable", "univariate"};
@@ -110,6 +111,7 @@ static PetscErrorCode ReadRunAndStudyOptions(PetscOptionItems *PetscOptionsObjec
   PetscCall(OdOptionsReal(PetscOptionsObject, "-f_target", "Report the first generation with f(mu) below this", OD_RANGE_ANY, &e->f_target, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-check_interval", "Generations between checksum allreduces (they also carry the stop-signal flag)", OD_RANGE_AT_LEAST(1), &e->check_interval, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-checkpoint_interval", "Seconds between checkpoints of the search state (0: at every check)", OD_RANGE_NONNEGATIVE, &e->ckpt_interval, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-split_coordinates", "Split the search-gradient sums by coordinate blocks over the ranks (each rank regenerates its block's noise of all members; allgather of d numbers); result-neutral", &e->split_coords, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-stop_after", "Testing: act as if SIGTERM arrived after this many generations in total (0: never)", OD_RANGE_AT_LEAST(0), &e->stop_after, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-bound", "Also tabulate the variational upper bound U(mu, sigma) on a grid (d = 1)", &e->bound, NULL));
   n = 2;
@@ -135,6 +137,7 @@ PetscErrorCode OdEsSetFromOptions(OdEs e)
 {
   PetscFunctionBegin;
   PetscCall(OdOptionsSeed(e->comm, &e->seed));
+  PetscCall(OdSimdSetFromOptions(e->comm, &e->simd)); /* esperf: noise and objective kernel level (result-neutral) */
   PetscCall(OdOutputSetFromOptions(e->output, "es.h5"));
   PetscOptionsBegin(e->comm, NULL, "Run control", NULL);
   PetscCall(OdOptionsBool(PetscOptionsObject, "-quiet", "No progress lines", &e->quiet, NULL));
@@ -164,9 +167,15 @@ PetscErrorCode OdEsValidate(OdEs e)
   PetscCheck(e->algorithm != ALG_ES || e->sigma_update != SIG_ADAPT, e->comm, PETSC_ERR_USER_INPUT, "option -es_sigma_update = adapt is not allowed with -es_algorithm es (ES keeps sigma fixed or scheduled): use -es_algorithm vo");
   PetscCheck(!(e->shaping == SHAPE_RANK && e->baseline), e->comm, PETSC_ERR_USER_INPUT, "option -es_baseline is not allowed with -es_shaping centered_rank (ranks are already centered)");
   PetscCheck(e->sigma_min < e->sigma_max, e->comm, PETSC_ERR_USER_INPUT, "option -es_sigma_min = %g is not allowed: must be < -es_sigma_max = %g", (double)e->sigma_min, (double)e->sigma_max);
-  PetscCheck(e->nsigma0 * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
+  PetscCheck(PetscMax(e->nsigma0, 1) * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
   PetscCheck(!e->bound || d == 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_bound is not allowed for d = %" PetscInt_FMT ": the U(mu, sigma) grid needs d = 1", d);
   PetscCheck(e->N <= 1000000000 && e->G <= 2000000000, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is too large", e->N);
+  PetscCheck(e->mode == MODE_VARIANCE || e->N >= 2, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed: a search gradient needs at least 2 samples per generation", e->N);
+  { /* fitness arrays (3 N), history (G x (6 + 2 d)), replicate results; the perturbations are regenerated, not stored */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-es_population = %" PetscInt_FMT ", -es_generations = %" PetscInt_FMT " or -es_dim", e->N, e->G);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * (3.0 * e->N + (double)e->G * (6 + 2.0 * PetscMin(d, OD_ES_HIST_MAX_D)) + 10.0 * d), "es's population and history arrays", advice));
+  }
   PetscCheck(!e->adapt_lr || e->as_factor > 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_as_factor = %g is not allowed: the trial learning rate factor must be > 1", (double)e->as_factor);
   {
     const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);

@@ -14,6 +14,8 @@ PetscErrorCode OdEsWriteCommonAttrs(OdEs e)
   PetscCall(OdOutputAttrString(out, "/es", "mode", od_es_mode_names[e->mode]));
   PetscCall(OdOutputAttrInt(out, "/es", "d", e->d));
   PetscCall(OdOutputAttrInt(out, "/es", "mpi_ranks", e->size));
+  PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(e->simd))); /* provenance (esperf) */
+  PetscCall(OdOutputAttrInt(out, "/es", "split_coordinates", e->split_coords)); /* result-neutral protocol choice (esperf) */
   {
     PetscInt nmin;
     const PetscReal *xm, *fm;

@@ -50,7 +50,7 @@ static void BuildPerturbed(OdEs e, uint32_t run, PetscInt k, PetscReal sgn, Pets
 {
   for (PetscInt c0 = 0; c0 < e->d; c0 += OD_ES_BLOCK) {
     const PetscInt nb = PetscMin(OD_ES_BLOCK, e->d - c0);
-    OdEsNoise(&e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
+    OdEsNoiseSimd(e->simd, &e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
     if (e->nsig == 1) {
       const PetscReal s = e->sig[0];
       for (PetscInt c = 0; c < nb; c++) e->w[c0 + c] = e->mu[c0 + c] + sgn * s * e->eps[c];
@@ -137,41 +137,82 @@ static PetscErrorCode EvaluateShare(OdEs e, uint32_t run)
   PetscFunctionReturn(0);
 }
 
-/* 3. every rank rebuilds every perturbation, summing in index order:
-   gacc = sum_k a_k eps_k, sacc = sum_k b_k eps_k^2 (separable), S = sum_k b_k |eps_k|^2, E = sum_k b_k */
-static void AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *E, PetscReal dots[])
+/* 3. the search sums gacc = sum_k a_k eps_k and (adapting sigma) sacc = sum_k b_k eps_k^2 per
+   coordinate, regenerating the noise tile by tile and never storing it (OdEsAccumulateSimd:
+   k ascending for every coordinate, so the bits do not depend on who sums which coordinates).
+   Default: every rank sums all coordinates (no communication beyond the N fitnesses).
+   -es_split_coordinates: rank r sums its block of coordinates (whole 32-chunks) and one
+   allgather of d numbers (2 d when adapting sigma) completes the sums on every rank.
+   S = sum_c sacc_c (isotropic) and E = sum_k b_k follow in a fixed order. */
+static void CoordinateBlock(const OdEs e, PetscMPIInt r, PetscInt *c0, PetscInt *c1)
 {
-  const PetscInt d = e->d;
-  const PetscBool anti = e->antithetic, sep = e->distribution == DIST_SEPARABLE;
-  const PetscReal as = e->adapt_lr ? e->as_factor - 1 : 0; /* trial mean mu' = mu + as * last step */
-  *S = 0, *E = 0;
-  for (PetscInt i = 0; i < d; i++) e->gacc[i] = 0;
-  if (sep)
-    for (PetscInt i = 0; i < d; i++) e->sacc[i] = 0;
-  for (PetscInt k = 0; k < (anti ? e->N / 2 : e->N); k++) {
-    const PetscReal a = anti ? e->u[2 * k] - e->u[2 * k + 1] : e->u[k];
-    const PetscReal b = anti ? e->u[2 * k] + e->u[2 * k + 1] : e->u[k];
-    PetscReal nk = 0, dk = 0;
-    *E += b;
-    if (dots) dots[k] = 0;
-    if (a == 0 && (!e->adapt || b == 0) && !dots) continue;
-    for (PetscInt c0 = 0; c0 < d; c0 += OD_ES_BLOCK) {
-      const PetscInt nb = PetscMin(OD_ES_BLOCK, d - c0);
-      const PetscReal *eps = e->eps;
-      PetscReal *g = e->gacc + c0;
-      OdEsNoise(&e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
-      for (PetscInt c = 0; c < nb; c++) g[c] += a * eps[c];
-      if (e->adapt && sep)
-        for (PetscInt c = 0; c < nb; c++) e->sacc[c0 + c] += b * eps[c] * eps[c];
-      else if (e->adapt)
-        for (PetscInt c = 0; c < nb; c++) nk += eps[c] * eps[c];
-      if (dots)
-        for (PetscInt c = 0; c < nb; c++) dk += eps[c] * (as * e->last_step[c0 + c] / SigmaAt(e, c0 + c));
-    }
-    e->normals += d;
-    *S += b * nk;
-    if (dots) dots[k] = dk;
+  const PetscInt nch = (e->d + 31) / 32;
+  *c0 = PetscMin(e->d, 32 * (PetscInt)(((long long)nch * r) / e->size));
+  *c1 = PetscMin(e->d, 32 * (PetscInt)(((long long)nch * (r + 1)) / e->size));
+}
+
+static PetscErrorCode GatherBlocks(OdEs e, PetscReal *x)
+{
+  PetscMPIInt *cnt, *dsp;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(e->size, &cnt, e->size, &dsp));
+  for (PetscMPIInt r = 0; r < e->size; r++) {
+    PetscInt c0, c1;
+    CoordinateBlock(e, r, &c0, &c1);
+    dsp[r] = (PetscMPIInt)c0, cnt[r] = (PetscMPIInt)(c1 - c0);
   }
+  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, cnt, dsp, MPIU_REAL, e->comm));
+  PetscCall(PetscFree2(cnt, dsp));
+  PetscFunctionReturn(0);
+}
+
+/* Adaptation sampling (nnes): dots[k] = sum_c eps_kc (as * last_step_c / sigma_c), c ascending,
+   over all coordinates on every rank (also with -es_split_coordinates). */
+static void TrialDots(OdEs e, uint32_t run, PetscInt K, PetscReal dots[])
+{
+  const PetscReal as = e->as_factor - 1; /* trial mean mu' = mu + as * last step */
+  for (PetscInt k = 0; k < K; k++) {
+    PetscReal dk = 0;
+    for (PetscInt c0 = 0; c0 < e->d; c0 += OD_ES_BLOCK) {
+      const PetscInt nb = PetscMin(OD_ES_BLOCK, e->d - c0);
+      OdEsNoiseSimd(e->simd, &e->rng, (uint32_t)e->gen, (uint32_t)k, run, c0, nb, e->eps);
+      for (PetscInt c = 0; c < nb; c++) dk += e->eps[c] * (as * e->last_step[c0 + c] / SigmaAt(e, c0 + c));
+    }
+    dots[k] = dk;
+    e->normals += e->d;
+  }
+}
+
+static PetscErrorCode AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, PetscReal *E, PetscReal dots[])
+{
+  const PetscInt d = e->d, K = e->antithetic ? e->N / 2 : e->N;
+  const PetscBool anti = e->antithetic;
+  PetscReal *a, *b;
+  PetscInt c0 = 0, c1 = d, active = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(K, &a, K, &b));
+  *S = 0, *E = 0;
+  for (PetscInt k = 0; k < K; k++) {
+    a[k] = anti ? e->u[2 * k] - e->u[2 * k + 1] : e->u[k];
+    b[k] = anti ? e->u[2 * k] + e->u[2 * k + 1] : e->u[k];
+    *E += b[k];
+    active += !(a[k] == 0 && (!e->adapt || b[k] == 0));
+  }
+  if (e->split_coords) CoordinateBlock(e, e->rank, &c0, &c1);
+  for (PetscInt i = 0; i < d; i++) e->gacc[i] = 0;
+  if (e->adapt)
+    for (PetscInt i = 0; i < d; i++) e->sacc[i] = 0;
+  if (c1 > c0) OdEsAccumulateSimd(e->simd, &e->rng, (uint32_t)e->gen, run, K, a, e->adapt ? b : NULL, c0, c1, e->gacc + c0, e->adapt ? e->sacc + c0 : NULL);
+  e->normals += (double)active * (c1 - c0);
+  if (e->split_coords && e->size > 1) {
+    PetscCall(GatherBlocks(e, e->gacc));
+    if (e->adapt) PetscCall(GatherBlocks(e, e->sacc));
+  }
+  if (e->adapt && e->distribution != DIST_SEPARABLE)
+    for (PetscInt i = 0; i < d; i++) *S += e->sacc[i];
+  if (dots) TrialDots(e, run, K, dots);
+  PetscCall(PetscFree2(a, b));
+  PetscFunctionReturn(0);
 }
 
 /* 4. search gradients (natural: in (mu, log sigma); regular: in (mu, sigma^2)) */
@@ -281,10 +322,23 @@ static PetscErrorCode RecordHistory(OdEs e, PetscReal gn, PetscReal sgn)
   PetscFunctionReturn(0);
 }
 
+/* A search that overflowed (too large a learning rate or sigma0) must stop with a message
+   rather than write inf/NaN; the state is identical on every rank, so all ranks agree. */
+static PetscErrorCode CheckFinite(OdEs e, uint32_t run, PetscReal gn)
+{
+  PetscBool ok = isfinite(gn) ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < e->d; i++) ok = ok && isfinite(e->mu[i]);
+  for (PetscInt i = 0; i < e->nsig; i++) ok = ok && isfinite(e->sig[i]);
+  for (PetscInt n = 0; n < e->N; n++) ok = ok && isfinite(e->fit[n]);
+  PetscCheck(ok, e->comm, PETSC_ERR_USER_INPUT, "es diverged in replicate %u at generation %" PetscInt_FMT ": the search mean, sigma or a fitness is no longer a finite number (learning rate -es_lr = %g, sigma0 = %g); reduce them, nothing was written", run, e->gen, (double)e->lr, (double)OdEsSigma0Of(e, (PetscInt)run));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
 {
   const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
-  PetscReal S, E;
+  PetscReal S = 0, E = 0;
   PetscFunctionBegin;
   FillGenerationInfo(e, run);
   if (e->mixing) PetscCall(OdEsMixingEvaluate(e, run)); /* reuse, evaluate the fresh ones, gather F <= N scalars */
@@ -298,12 +352,13 @@ PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
   else {
     const PetscBool trial = e->adapt_lr && e->gen > 0;
     if (e->mixing) OdEsMixingAccumulate(e, &S, &E, trial ? e->as_logw : NULL);
-    else AccumulateSearchSums(e, run, &S, &E, trial ? e->as_logw : NULL);
+    else PetscCall(AccumulateSearchSums(e, run, &S, &E, trial ? e->as_logw : NULL));
     if (trial) PetscCall(OdEsAdaptationSampling(e, e->as_logw));
     SearchGradients(e, S, E);
   }
   const PetscReal gn = Norm2(e->gmu, e->d), sgn = e->adapt ? Norm2(e->gsig, e->nsig) : 0;
   ApplyUpdate(e);
+  PetscCall(CheckFinite(e, run, gn));
   if (run == 0) PetscCall(RecordHistory(e, gn, sgn));
   PetscFunctionReturn(0);
 }

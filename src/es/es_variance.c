@@ -66,6 +66,7 @@ PetscErrorCode OdEsRunVariance(OdEs e)
   PetscCall(OdEsObjectiveEval(e->obj, e->mu0, &e->v_f));
   PetscCall(OdEsObjectiveGradient(e->obj, e->mu0, e->v_grad));
   OdProgressStart(&progress, e->comm, "es variance", (double)(ns * nN), 0, e->quiet);
+  OdProgressSetUnits(&progress, "(sigma, N) settings", 1);
   for (PetscInt is = 0; is < ns; is++)
     for (PetscInt iN = 0; iN < nN; iN++) {
       PetscCall(StudyCell(e, is, iN, &w));

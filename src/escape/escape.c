@@ -6,6 +6,7 @@
 #include "optdyn/output.h"
 #include "optdyn/stats.h"
 #include "optdyn/sweep.h"
+#include "optdyn/budget.h"
 
 #define OD_ESCAPE_MAX_BUDGETS 64
 #define OD_ESCAPE_CONSECUTIVE_MAX 1000000
@@ -77,9 +78,37 @@ PetscErrorCode OdEscapeDestroy(OdEscape *esc)
   PetscFunctionReturn(0);
 }
 
+/* Help texts of the computed defaults; in a help run they also give the computed values. */
+static PetscErrorCode DescribePit(OdEscape e, char W0[], char edge[], char Wmin[], size_t len)
+{
+  PetscBool help;
+  PetscReal pit, top;
+  char v0[96] = "", v1[96] = "", v2[96] = "";
+  PetscFunctionBegin;
+  PetscCall(OdOptionsHelpRequested(&help));
+  if (help) {
+    /* a landscape without a pit or barrier just leaves the rule unevaluated */
+    const char *name = OdLandscapeGetName(e->landscape);
+    PetscErrorCode no_pit, no_top = 1;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    no_pit = OdLandscapeFindMinimum(e->landscape, OD_LANDSCAPE_MEAN, e->W0_guess, &pit);
+    if (!no_pit) no_top = OdLandscapeFindBarrierRight(e->landscape, OD_LANDSCAPE_MEAN, pit, &top);
+    PetscCall(PetscPopErrorHandler());
+    if (!no_pit) snprintf(v0, sizeof v0, ": %.6f for %s", (double)pit, name);
+    if (!no_top) snprintf(v1, sizeof v1, ": %.6f for %s", (double)top, name);
+    else snprintf(v1, sizeof v1, "; %s has none: give it", name);
+    if (!no_top) snprintf(v2, sizeof v2, ": %.6f for %s", (double)(pit - 2 * (top - pit)), name);
+  }
+  snprintf(W0, len, "Starting point of every walker (default: the pit minimum of the landscape, downhill from -escape_W0_guess%s)", v0);
+  snprintf(edge, len, "Escape when W exceeds this (default: the barrier top right of W0%s)", v1);
+  snprintf(Wmin, len, "Left end of the exact solver's grid (default: W0 - 2 (edge - W0)%s)", v2);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
 {
   PetscInt nb = OD_ESCAPE_MAX_BUDGETS;
+  char help_W0[256], help_edge[256], help_Wmin[256];
   PetscFunctionBegin;
   PetscCall(OdLandscapeSetFromOptions(e->landscape));
   PetscCall(OdOptionsSeed(e->comm, &e->seed));
@@ -97,11 +126,12 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscCall(OdOptionsInt(PetscOptionsObject, "-chunk", "Walkers per work unit (the unit of distribution over ranks)", OD_RANGE_AT_LEAST(1), &e->chunk, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-hist_bins", "Log-spaced bins of the first-passage histogram", OD_RANGE_AT_LEAST(1), &e->hist_bins, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-method", "mc (Monte Carlo) or exact (backward recursion)", method_names, 2, &e->method, NULL));
-  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0_guess", "Start of the downhill search for the pit (default W0)", OD_RANGE_ANY, &e->W0_guess, NULL));
-  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0", "Starting point of every walker (default: the pit minimum)", OD_RANGE_ANY, &e->W0, &e->W0_set));
-  PetscCall(OdOptionsReal(PetscOptionsObject, "-edge", "Escape when W exceeds this (default: the barrier top right of W0)", OD_RANGE_ANY, &e->edge, &e->edge_set));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0_guess", "Start of the downhill search for the pit", OD_RANGE_ANY, &e->W0_guess, NULL));
+  PetscCall(DescribePit(e, help_W0, help_edge, help_Wmin, sizeof help_W0));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-W0", help_W0, OD_RANGE_ANY, &e->W0, &e->W0_set));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-edge", help_edge, OD_RANGE_ANY, &e->edge, &e->edge_set));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-exact_n", "Grid points of the exact solver", OD_RANGE_AT_LEAST(3), &e->exact_n, NULL));
-  PetscCall(OdOptionsReal(PetscOptionsObject, "-exact_Wmin", "Left end of the exact solver's grid (default W0 - 2 (edge - W0))", OD_RANGE_ANY, &e->exact_Wmin, &e->exact_Wmin_set));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-exact_Wmin", help_Wmin, OD_RANGE_ANY, &e->exact_Wmin, &e->exact_Wmin_set));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -116,6 +146,16 @@ static PetscErrorCode Validate(OdEscape e)
     PetscCheck(e->budgets[k] > e->budgets[k - 1], e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: budgets must increase strictly, got %" PetscInt_FMT " after %" PetscInt_FMT, e->budgets[k], e->budgets[k - 1]);
   PetscCheck(e->edge > e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_edge = %g is not allowed: must be > W0 = %g", (double)e->edge, (double)e->W0);
   PetscCheck(e->exact_Wmin < e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_exact_Wmin = %g is not allowed: must be < W0 = %g", (double)e->exact_Wmin, (double)e->W0);
+  { /* the learning rates and the per-point records of every point (the sweep checks its own buffers later) */
+    char advice[96];
+    snprintf(advice, sizeof advice, "-escape_T_num = %" PetscInt_FMT, e->T_num);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * e->T_num * (3.0 + 3.0 * (e->nbudgets + e->hist_bins + 3)), "the learning-rate grid and its results", advice));
+  }
+  if (e->method == OD_ESCAPE_EXACT) { /* stencil (index + weight per data point) and two grid vectors */
+    char advice[96];
+    snprintf(advice, sizeof advice, "-escape_exact_n = %" PetscInt_FMT, e->exact_n);
+    PetscCall(OdBudgetCheckMemory(e->comm, 8.0 * e->exact_n * (2.0 * OdLandscapeGetNumData(e->landscape) + 2), "the exact solver's grid and stencil", advice));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -143,6 +183,9 @@ PetscErrorCode OdEscapeSetUp(OdEscape e)
     PetscCall(OdSweepSetCheckpointPath(e->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(e->sweep, "escape"));
+  /* progress in walker-steps: every walker counted with its full budget (escapes end early) */
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetProgressUnits(e->sweep, "walker-steps", (double)e->walkers * e->max_budget));
+  else PetscCall(OdSweepSetProgressUnits(e->sweep, "grid-point-steps", (double)e->exact_n * e->max_budget));
   PetscCall(OdSweepSetUp(e->sweep));
   PetscCall(OdSweepGetSlice(e->sweep, &e->first, &e->count, &e->K, &e->N));
   PetscCall(PetscCalloc1(e->count * e->reclen, &e->record));

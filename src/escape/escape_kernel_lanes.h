@@ -15,7 +15,7 @@ typedef double vd __attribute__((vector_size(8 * OD_ESC_VL)));
 typedef int64_t vi __attribute__((vector_size(8 * OD_ESC_VL)));
 typedef uint64_t vu __attribute__((vector_size(8 * OD_ESC_VL)));
 
-#if defined(__AVX2__) && !defined(__AVX512F__)
+#if defined(__AVX2__) && (!defined(__AVX512F__) || defined(__clang__)) /* clang at avx512 takes the AVX2 lookup below */
 #include <immintrin.h>
 #endif
 

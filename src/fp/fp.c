@@ -327,6 +327,7 @@ PetscErrorCode OdFPRun(OdFP fp)
   PetscCall(LocalMin(fp));
   PetscCall(fp->ops->record(fp, 0));
   OdProgressStart(&prog, fp->comm, fp->dim == 1 ? "fp" : "fp2d", fp->t_final, 0, fp->quiet);
+  OdProgressSetUnits(&prog, "cell-steps", (double)(fp->dim == 1 ? fp->n : fp->nx * fp->ny)); /* progress counts simulated SGD steps */
   t0 = MPI_Wtime();
   if (!fp->fused) PetscCall(TSMonitor(fp->ts, 0, 0, fp->P));
   for (PetscInt k = 1; k < fp->nt; k++) {

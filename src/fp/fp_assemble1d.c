@@ -6,6 +6,7 @@
 #include <string.h>
 #include "optdyn/options.h"
 #include "fp_impl.h"
+#include "optdyn/budget.h"
 
 const char *const OdFPBoundaryNames[] = {"reflecting", "absorbing"};
 const char *const OdFPInitNames[] = {"normal", "uniform", "point"};
@@ -266,6 +267,11 @@ static PetscErrorCode Validate(OdFP fp)
   PetscFunctionBegin;
   PetscCheck(fp->Wmax > fp->Wmin, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_Wmax = %g is not allowed: must be > -fp_Wmin = %g", (double)fp->Wmax, (double)fp->Wmin);
   PetscCheck(fp->n >= 2 * fp->size, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_n = %" PetscInt_FMT " is not allowed: need at least 2 cells per MPI rank (>= %d)", fp->n, 2 * fp->size);
+  { /* reliability: per local cell the matrix and its factor (about 20 values), vectors, snapshots */
+    char advice[96];
+    snprintf(advice, sizeof advice, "-fp_n = %" PetscInt_FMT " (or -fp_nt, -fp_save_P false)", fp->n);
+    PetscCall(OdBudgetCheckMemory(fp->comm, 8.0 * ((double)fp->n / fp->size * (40.0 + (fp->save_P ? fp->nt : 0)) + 2.0 * fp->n), "the Fokker-Planck grid's matrices and snapshots", advice));
+  }
   if (!fp->init_a_set) fp->init_a = fp->Wmin;
   if (!fp->init_b_set) fp->init_b = fp->Wmax;
   if (fp->init == OD_FP_INIT_UNIFORM) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "optdyn/options.h"
 #include "fp_impl.h"
+#include "optdyn/budget.h"
 
 const char *const OdFPCrossNames[] = {"limited", "full"};
 
@@ -311,6 +312,11 @@ static PetscErrorCode SetUp2D(OdFP fp)
   PetscFunctionBegin;
   PetscCheck(fp->xmax > fp->xmin, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_xmax = %g is not allowed: must be > -fp_xmin = %g", (double)fp->xmax, (double)fp->xmin);
   PetscCheck(fp->ymax > fp->ymin, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_ymax = %g is not allowed: must be > -fp_ymin = %g", (double)fp->ymax, (double)fp->ymin);
+  { /* reliability: per local cell the 9-point matrix and preconditioner, vectors; rank 0 keeps the snapshots */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-fp_nx = %" PetscInt_FMT ", -fp_ny = %" PetscInt_FMT " (or -fp_nt, -fp_save_P false)", fp->nx, fp->ny);
+    PetscCall(OdBudgetCheckMemory(fp->comm, 8.0 * ((double)fp->nx * fp->ny / fp->size * 80.0 + (fp->save_P ? (double)fp->nt * fp->nx * fp->ny : 0)), "the 2-D Fokker-Planck grid's matrices and snapshots", advice));
+  }
   PetscCheck(fp->nx * fp->ny >= 4 * fp->size, fp->comm, PETSC_ERR_USER_INPUT, "options -fp_nx = %" PetscInt_FMT ", -fp_ny = %" PetscInt_FMT " are not allowed: need at least 4 cells per MPI rank", fp->nx, fp->ny);
   {
     const PetscReal mx = CellNormal(fp->xmin, fp->xmax, fp->mean0[0], fp->std0[0]), my = CellNormal(fp->ymin, fp->ymax, fp->mean0[1], fp->std0[1]);

@@ -103,6 +103,7 @@ struct _n_OdFP {
   PetscBool formula_ok;
   PetscReal stat_L1, stat_Linf_rel;
   const char *stat_method;
+  PetscReal stat_point_mass_W, stat_point_mass_width; /* NaN unless the stationary state is a point mass */
   double wall_stat, wall_mc;
   PetscReal *mc;        /* 8 arrays of [nt], see OdFPGetMonteCarlo */
   OdFPFused fz;

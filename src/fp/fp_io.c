@@ -75,11 +75,15 @@ PetscErrorCode OdFPWrite1D(OdFP fp)
   PetscCall(WriteColumns(fp, "/fp/S2", 0, S2, "(loss/W)^2", "gradient variance S2 at the cell centres (before -fp_noise scaling)"));
   PetscCall(PetscFree3(G, S2, L));
   if (fp->Pstat) {
-    PetscCall(WriteVec(fp, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1), direct solve"));
+    PetscCall(WriteVec(fp, "/fp/P_stationary", fp->Pstat, "1/W", "stationary density (rho = 0, h sum P = 1); a point mass is mass 1/h in one cell (see the stationary_point_mass_W attribute)"));
     if (fp->formula_ok) PetscCall(WriteColumns(fp, "/fp/P_stationary_formula", 0, fp->formula, "1/W", "analytic P_inf = S2^-alpha exp(-int 2G/(T S2) dW) at the cell centres, normalized on the grid"));
-    PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
+    if (fp->formula_ok) PetscCall(OdOutputAttrReal(out, "/fp", "stationary_L1_error", fp->stat_L1));
     PetscCall(OdOutputAttrString(out, "/fp", "stationary_method", fp->stat_method));
-    PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel));
+    if (!PetscIsNanReal(fp->stat_point_mass_W)) { /* documented form of a degenerate stationary state (docs/fp.md) */
+      PetscCall(OdOutputAttrReal(out, "/fp", "stationary_point_mass_W", fp->stat_point_mass_W));
+      PetscCall(OdOutputAttrReal(out, "/fp", "stationary_point_mass_continuum_width", fp->stat_point_mass_width));
+    }
+    if (fp->formula_ok) PetscCall(OdOutputAttrReal(out, "/fp", "stationary_Linf_rel_error", fp->stat_Linf_rel)); /* only against the analytic P_inf */
   }
   if (fp->mc) {
     const PetscInt nt = fp->nt;
@@ -142,6 +146,7 @@ PetscErrorCode OdFPView1D(OdFP fp, PetscViewer viewer)
   }
   if (fp->Pstat) {
     if (fp->formula_ok) PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%s, %.3g s): L1 distance to the analytic P_inf = %.3e, max error / max P_inf = %.3e\n", fp->stat_method, fp->wall_stat, (double)fp->stat_L1, (double)fp->stat_Linf_rel));
+    else if (!PetscIsNanReal(fp->stat_point_mass_W)) PetscCall(PetscViewerASCIIPrintf(viewer, "stationary state: a point mass at W = %.6g (S2 vanishes there; continuum width %.3g < grid spacing %.3g), written as mass 1/h in its cell\n", (double)fp->stat_point_mass_W, (double)fp->stat_point_mass_width, (double)fp->h));
     else PetscCall(PetscViewerASCIIPrintf(viewer, "stationary solve (%s, %.3g s); analytic P_inf not available (S2 vanishes on the grid)\n", fp->stat_method, fp->wall_stat));
   }
   if (fp->mc) PetscCall(PetscViewerASCIIPrintf(viewer, "Monte Carlo: %" PetscInt_FMT " walkers in %.3g s\n", fp->mc_walkers, fp->wall_mc));

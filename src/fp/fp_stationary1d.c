@@ -86,15 +86,50 @@ static PetscErrorCode StationaryZeroFlux(OdFP fp, Vec Pst)
   PetscFunctionReturn(0);
 }
 
+/* Where SGD's stationary state is a point mass (S2 vanishes at a stable gradient-descent
+ * minimum inside the grid, e.g. W = 2 on the seed landscape) the zero-flux state does not
+ * exist as a density: write the mass 1/h in the cell of the atom, and never NaN. Returns
+ * done = PETSC_TRUE when it did; two or more atoms are refused (their weights depend on the
+ * initial density, which the stationary problem does not know). */
+static PetscErrorCode StationaryPointMass(OdFP fp, PetscBool *done)
+{
+  OdLandscapePointMass pm[OD_LANDSCAPE_MAX_POINT_MASSES];
+  PetscInt n, cell;
+  PetscFunctionBegin;
+  *done = PETSC_FALSE;
+  PetscCall(OdLandscapeFindPointMasses(fp->landscape, fp->T, fp->Wmin, fp->Wmax, fp->h, &n, pm));
+  if (!n) PetscFunctionReturn(0);
+  PetscCheck(n == 1, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_stationary: the stationary state has point masses at W = %g and %g (S2 vanishes at %" PetscInt_FMT " stable minima inside [-fp_Wmin, -fp_Wmax]); their weights depend on the initial density: evolve in time, or use `optdyn markov` for the exact chain", (double)pm[0].W, (double)pm[1].W, n);
+  cell = PetscMin((PetscInt)((pm[0].W - fp->Wmin) / fp->h), fp->n - 1);
+  PetscCall(VecDuplicate(fp->P, &fp->Pstat));
+  PetscCall(PetscObjectSetName((PetscObject)fp->Pstat, "P_stationary"));
+  PetscCall(VecSet(fp->Pstat, 0));
+  PetscCall(VecSetValue(fp->Pstat, cell, 1 / fp->h, INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(fp->Pstat));
+  PetscCall(VecAssemblyEnd(fp->Pstat));
+  fp->stat_method = "point mass";
+  fp->stat_point_mass_W = pm[0].W;
+  fp->stat_point_mass_width = pm[0].width;
+  *done = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 /* rho = 0 with the normalization h sum P = 1 replacing the last row; direct LU. */
 PetscErrorCode OdFPSolveStationary(OdFP fp)
 {
+  PetscBool point_mass;
   Mat M;
   Vec b;
   PetscInt *dnnz, *onnz, rstart, rend;
   const PetscInt n = fp->n;
   double t0 = MPI_Wtime();
   PetscFunctionBegin;
+  fp->stat_point_mass_W = NAN;
+  PetscCall(StationaryPointMass(fp, &point_mass));
+  if (point_mass) {
+    fp->wall_stat = MPI_Wtime() - t0;
+    PetscFunctionReturn(0);
+  }
   PetscCall(MatGetOwnershipRange(fp->A, &rstart, &rend));
   PetscCall(PetscMalloc2(rend - rstart, &dnnz, rend - rstart, &onnz));
   for (PetscInt r = rstart; r < rend; r++) {
@@ -143,9 +178,21 @@ PetscErrorCode OdFPSolveStationary(OdFP fp)
       PetscCall(StationaryZeroFlux(fp, fp->Pstat));
       fp->stat_method = "zero-flux recursion";
     }
+    /* reliability: where S2 vanishes at a minimum inside the domain (the seed landscape at W = 2)
+       the stationary state is a point mass, which no density on the grid represents: say so
+       instead of writing NaN */
+    PetscReal nrm;
+    PetscCall(VecNorm(fp->Pstat, NORM_1, &nrm));
+    PetscCheck(!PetscIsInfOrNanReal(nrm), fp->comm, PETSC_ERR_USER_INPUT, "option -fp_stationary is not allowed for this landscape: S2 vanishes at a minimum inside [-fp_Wmin, -fp_Wmax] = [%g, %g], so the stationary state is a point mass there and has no density on the grid; run without -fp_stationary (nothing was written)", (double)fp->Wmin, (double)fp->Wmax);
   }
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&M));
+  {
+    PetscReal vmin, vmax;
+    PetscCall(VecMin(fp->Pstat, NULL, &vmin));
+    PetscCall(VecMax(fp->Pstat, NULL, &vmax));
+    PetscCheck(!PetscIsInfOrNanReal(vmin) && !PetscIsInfOrNanReal(vmax), fp->comm, PETSC_ERR_NOT_CONVERGED, "option -fp_stationary: the stationary solve gave non-finite values (min %g, max %g); not written", (double)vmin, (double)vmax);
+  }
   PetscCall(StationaryFormula(fp));
   if (fp->formula_ok) {
     const PetscScalar *p;

@@ -7,6 +7,7 @@
 #include "optdyn/options.h"
 #include "optdyn/output.h"
 #include "optdyn/sweep.h"
+#include "optdyn/budget.h"
 
 #define NAME_LEN 64
 #define LIST_LEN 4096
@@ -132,7 +133,9 @@ static PetscErrorCode FiniteOptions(OdOp o, PetscOptionItems *PetscOptionsObject
   char buf[LIST_LEN];
   PetscBool set;
   const char *opt;
+  PetscBool help; /* help lists these options without requiring them */
   PetscFunctionBegin;
+  PetscCall(OdOptionsHelpRequested(&help));
   PetscCall(PetscStrncpy(o->a_name, "A", sizeof o->a_name));
   PetscCall(PetscStrncpy(o->b_name, "B", sizeof o->b_name));
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_a_name", "Name of part A", o->a_name, sizeof o->a_name, NULL));
@@ -142,19 +145,19 @@ static PetscErrorCode FiniteOptions(OdOp o, PetscOptionItems *PetscOptionsObject
   buf[0] = 0;
   opt = "-op_finite_a_states";
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_a_states", "States of A (comma list of names; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of A's states", opt);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of A's states", opt);
   if (set) PetscCall(OdOpFiniteParseStates(o->comm, opt, buf, &o->nA, o->names_a));
   buf[0] = 0;
   opt = "-op_finite_b_states";
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_b_states", "States of B (comma list of names; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of B's states", opt);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option %s is required with -op_system finite: the comma list of B's states", opt);
   if (set) PetscCall(OdOpFiniteParseStates(o->comm, opt, buf, &o->nB, o->names_b));
 
   const PetscInt n = o->nA * o->nB;
   PetscCall(PetscMalloc4(PetscMax(n, 1), &o->next, PetscMax(n, 1), &o->p, PetscMax(o->nA, 1), &o->pa, PetscMax(o->nB, 1), &o->pb));
   buf[0] = 0;
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_table", "Dynamics: nA*nB entries a'/b' for (a, b) in a-major order (names or 0-based indices; required)", buf, sizeof buf, &set));
-  PetscCheck(set || PetscOptionsObject->printhelp, o->comm, PETSC_ERR_USER_INPUT, "option -op_finite_table is required with -op_system finite: %" PetscInt_FMT " entries a'/b'", n);
+  PetscCheck(set || help, o->comm, PETSC_ERR_USER_INPUT, "option -op_finite_table is required with -op_system finite: %" PetscInt_FMT " entries a'/b'", n);
   if (set) PetscCall(OdOpFiniteParseTable(o->comm, "-op_finite_table", buf, o->nA, (const char(*)[OD_OP_FINITE_NAME_LEN])o->names_a, o->nB, (const char(*)[OD_OP_FINITE_NAME_LEN])o->names_b, o->next));
   buf[0] = 0;
   PetscCall(OdOptionsString(PetscOptionsObject, "-finite_p", "Joint distribution P_t(a, b), nA*nB entries in a-major order (reals or fractions p/q); optional", buf, sizeof buf, &o->p_set));
@@ -251,6 +254,11 @@ static PetscErrorCode SetUpContinuous(OdOp o)
   o->nsteps = (PetscInt)llround(q);
   PetscCheck(o->nsteps >= 1 && fabs(q - (PetscReal)o->nsteps) <= 1e-9 * PetscMax(1.0, q), o->comm, PETSC_ERR_USER_INPUT, "option -op_t = %g is not allowed: must be a positive multiple of -op_dt = %g", (double)o->t, (double)s->dt);
   PetscCheck(o->nsteps <= 100000000, o->comm, PETSC_ERR_USER_INPUT, "option -op_t = %g is not allowed: at most 1e8 steps of -op_dt = %g", (double)o->t, (double)s->dt);
+  { /* base trajectories: (steps + 1) x variables for three runs, stored ones (every traj_every) in about 16 arrays */
+    char advice[128];
+    snprintf(advice, sizeof advice, "-op_t / -op_dt = %" PetscInt_FMT " steps (or raise -op_traj_every)", o->nsteps);
+    PetscCall(OdBudgetCheckMemory(o->comm, 8.0 * nv * (3.0 * (o->nsteps + 1) + 16.0 * ((double)o->nsteps / PetscMax(o->traj_every, 1) + 1)), "op's base trajectories", advice));
+  }
   /* nodes */
   PetscCall(FindVar(o, "-op_n", o->n_name, &o->causal.n));
   PetscCall(FindVar(o, "-op_m", o->m_name, &o->m));
@@ -298,6 +306,7 @@ static PetscErrorCode SetUpContinuous(OdOp o)
     PetscCall(OdSweepSetCheckpointPath(o->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(o->sweep, "op"));
+  PetscCall(OdSweepSetProgressUnits(o->sweep, "points", 1));
   PetscCall(OdSweepSetUp(o->sweep));
   PetscCall(OdSweepGetSlice(o->sweep, &o->first, &o->count, &o->K, &o->N));
   PetscCall(PetscCalloc1(PetscMax(o->count, 1) * RECLEN, &o->record));

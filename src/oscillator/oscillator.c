@@ -191,6 +191,7 @@ PetscErrorCode OdOscillatorSetUp(OdOscillator o)
     PetscCall(OdSweepSetCheckpointPath(o->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(o->sweep, "oscillator"));
+  PetscCall(OdSweepSetProgressUnits(o->sweep, "grid points", (double)o->beta_num));
   PetscCall(OdSweepSetUp(o->sweep));
   PetscCall(OdSweepGetSlice(o->sweep, &o->first, &o->count, &o->K, &o->N));
   PetscCall(PetscCalloc1(o->count * o->nfields, &o->record));

@@ -55,7 +55,8 @@ mkdir figs
 for f in smart.h5 op-therm.h5 op-lorenz-rho08-c.h5; do
   "$PYTHON" "$OPTDYN_SOURCE/tools/optdyn-plot" $f -o figs >/dev/null || fail "optdyn-plot $f"
 done
-for p in op_finite_joint op_finite_two_step op_landscape op_trajectories op_differences op_over_time; do
+# figure names follow the input file (smart.h5 -> smart_*.png)
+for p in smart_finite_joint smart_finite_two_step op-therm_landscape op-therm_trajectories op-therm_differences op-therm_over_time; do
   [ -s figs/$p.png ] || fail "figure $p.png missing"
 done
 echo "op_configs: OK"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 out=$("$PYTHON" "$OPTDYN_SOURCE/tools/optdyn-plot" osc.h5 -o figs) || fail "optdyn-plot: $out"
 echo "$out"
 grep -q "regime agreement" <<<"$out" || fail "summary"
-for f in oscillator_rate_map oscillator_regimes oscillator_zeta oscillator_trajectories; do
+for f in osc_rate_map osc_regimes osc_zeta osc_trajectories; do
   [ -s figs/$f.png ] || fail "missing figs/$f.png"
 done
 echo "oscillator_plot: OK"

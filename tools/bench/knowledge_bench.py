@@ -78,7 +78,13 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "..", "build"))
     ap.add_argument("--steps", type=int, default=20000, help="SGD steps per measurement for C (others: a quarter)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--optdyn", default=None, help="the optdyn executable (tools/bench/run passes it; its build tree is used)")
+    ap.add_argument("--quick", action="store_true", help="one short repetition (smoke test of tools/bench/run)")
     args = ap.parse_args()
+    if args.optdyn:
+        args.build = os.path.dirname(os.path.dirname(os.path.abspath(args.optdyn)))
+    if args.quick:
+        args.steps, args.repeats = 2000, 1
     exe = os.path.join(args.build, "tests", "bench_knowledge_sgd")
     if not os.path.exists(exe):
         sys.exit(f"knowledge_bench: {exe} not found (cmake --build {args.build} --target bench_knowledge_sgd)")
@@ -98,8 +104,12 @@ def main():
     print("per-example SGD, 784-100-2 softplus MLP, float64, batch size 1 (median of %d)" % args.repeats)
     for k, v in med.items():
         print(f"  {k:26s} {v:10.0f} examples/s   ({v / med['optdyn C']:.3f} x optdyn)")
+    ref_name = "PyTorch (CPU, 1 thread)" if have_torch else "NumPy"
     if have_torch:
-        print(f"  optdyn / PyTorch = {med['optdyn C'] / med['PyTorch (CPU, 1 thread)']:.1f}x (target >= 5x)")
+        print(f"  optdyn / PyTorch = {med['optdyn C'] / med[ref_name]:.1f}x (target >= 5x)")
+    # one row for tools/bench/run
+    print(f'BENCH name=knowledge_sgd figure="per-example SGD, 784-100-2 MLP, batch 1" unit=examples/s better=higher '
+          f'optdyn={med["optdyn C"]:.6g} reference={med[ref_name]:.6g} reference_name="{ref_name.split(" (")[0]}"')
 
 
 if __name__ == "__main__":

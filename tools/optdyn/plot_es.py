@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 
+from optdyn.plot_common import out_path, text_colour, thin_log_ticks
+
 
 def _text(v):
     return v.decode() if isinstance(v, bytes) else v
@@ -55,8 +57,8 @@ def summary(run):
     return "\n".join(lines)
 
 
-def _save(fig, outdir, name, written):
-    path = os.path.join(outdir, name)
+def _save(fig, run, outdir, name, written):
+    path = out_path(run, outdir, name)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     written.append(path)
@@ -80,7 +82,7 @@ def _plot_variance(run, outdir, plt):
     ax.set_title(f"gradient-estimator variance ({R} replicates)\nlines: f²/(Nσ²) + 2f'²/N (i.i.d.), 2Var[g_e]/N (antithetic, dashed)", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
-    _save(fig, outdir, "es_variance.png", written)
+    _save(fig, run, outdir, "es_variance.png", written)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for j in range(len(N)):
@@ -93,7 +95,7 @@ def _plot_variance(run, outdir, plt):
     ax.set_ylabel("measured / predicted variance")
     ax.set_title("ratio to the leading-order formulas (grey: ±10 %)", fontsize=10)
     ax.legend(fontsize=7)
-    _save(fig, outdir, "es_variance_ratio.png", written)
+    _save(fig, run, outdir, "es_variance_ratio.png", written)
     plt.close(fig)
     return written
 
@@ -112,6 +114,7 @@ def plot(run, outdir, plt):
     axs[0].semilogy(gen, np.maximum(fm, 1e-300) if np.all(fm >= 0) else fm - np.nanmin(fm) + 1e-16, label="f(mu)")
     if np.all(fm >= 0):
         axs[0].semilogy(gen, np.maximum(run["es/f_best"], 1e-300), lw=0.7, alpha=0.7, label="best in population")
+        axs[0].set_ylabel("f(mu)")
     else:
         axs[0].set_ylabel("f(mu) - min f(mu) + 1e-16")
     axs[0].set_xlabel("generation")
@@ -119,15 +122,17 @@ def plot(run, outdir, plt):
     axs[0].legend(fontsize=8)
     axs[1].semilogy(gen, sig)
     axs[1].set_xlabel("generation")
+    axs[1].set_ylabel("sigma")
     axs[1].set_title("sigma", fontsize=10)
     axs[2].semilogy(gen, np.maximum(run["es/grad_norm"], 1e-300), label="|grad_mu U|")
     if np.any(run["es/sigma_grad_norm"] > 0):
         axs[2].semilogy(gen, np.maximum(run["es/sigma_grad_norm"], 1e-300), label="|grad_sigma U|")
     axs[2].set_xlabel("generation")
+    axs[2].set_ylabel("gradient norm")
     axs[2].set_title("search-gradient norms", fontsize=10)
     axs[2].legend(fontsize=8)
     fig.suptitle(f"{name}: {label}", fontsize=10)
-    _save(fig, outdir, "es_progress.png", written)
+    _save(fig, run, outdir, "es_progress.png", written)
     plt.close(fig)
     # trajectory
     if "es/mu" in run and run["es/mu"].shape[1] == 2:
@@ -153,7 +158,7 @@ def plot(run, outdir, plt):
         ax.set_ylabel("w2")
         ax.set_title(f"{name}: {label}", fontsize=9)
         ax.legend(fontsize=7, loc="best")
-        _save(fig, outdir, "es_trajectory.png", written)
+        _save(fig, run, outdir, "es_trajectory.png", written)
         plt.close(fig)
     # variational upper bound with the VO path (d = 1)
     if "es/bound/U" in run:
@@ -177,7 +182,7 @@ def plot(run, outdir, plt):
         axs[1].set_ylabel("U")
         axs[1].set_title(_text(g.get("objective_formula"))[:80], fontsize=8)
         axs[1].legend(fontsize=7)
-        _save(fig, outdir, "es_bound.png", written)
+        _save(fig, run, outdir, "es_bound.png", written)
         plt.close(fig)
     # replicate studies
     if "es/runs/basin_fraction" in run:
@@ -196,7 +201,7 @@ def plot(run, outdir, plt):
         ax.set_title(f"{name}: where VO ends vs initial sigma ({label})", fontsize=9)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-        _save(fig, outdir, "es_basins.png", written)
+        _save(fig, run, outdir, "es_basins.png", written)
         plt.close(fig)
     return written
 
@@ -335,4 +340,34 @@ def plot(run, outdir, plt):  # noqa: F811 (wraps the es figures above with the m
     written = _plot_es_base(run, outdir, plt)
     if "es/metrics/batch_loss" in run:
         written += plot_mlp(run, outdir, plt)
+    return written
+
+
+def overlay(runs, labels, outdir, plt):
+    """f(mu) and sigma per generation of several files (e.g. ES against VO)."""
+    runs = [(r, lab) for r, lab in zip(runs, labels) if "es/f_mean" in r]
+    if not runs:
+        return []
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    for c, (run, lab) in enumerate(runs):
+        fm, sig = run["es/f_mean"], run["es/sigma"]
+        gen = np.arange(1, len(fm) + 1)
+        axs[0].plot(gen, fm, color=f"C{c}", label=lab)
+        axs[1].plot(gen, sig, color=f"C{c}", label=lab)
+    if all(np.all(r["es/f_mean"] > 0) for r, _ in runs):
+        axs[0].set_yscale("log")
+    axs[1].set_yscale("log")
+    axs[0].set_ylabel("f(mu)")
+    axs[1].set_ylabel("sigma")
+    for ax in axs:
+        ax.set_xlabel("generation")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("evolution strategies: " + " vs ".join(lab for _, lab in runs), fontsize=10)
+    written = []
+    fig.tight_layout()
+    path = os.path.join(outdir, "overlay_es_progress.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
     return written

@@ -3,6 +3,8 @@ import os
 
 import numpy as np
 
+from optdyn.plot_common import out_path
+
 
 def summary(run):
     T = run["escape/T"]
@@ -29,15 +31,25 @@ def plot(run, outdir, plt):
     written = []
     for scale in ("linear", "log"):
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
+        pos = p[p > 0]
+        floor = max(pos.min() / 3, 1e-6) if pos.size else 1e-6
         for k, n in enumerate(steps):
-            line, = ax.plot(T, p[:, k], "o-", ms=3, label=f"n = {n} steps")
-            ax.fill_between(T, lo[:, k], hi[:, k], color=line.get_color(), alpha=0.25, lw=0)
+            if scale == "log":
+                # P = 0 has no place on a log axis: a marker on the bottom edge, no band below
+                zero = p[:, k] <= 0
+                line, = ax.plot(T[~zero], p[~zero, k], "o-", ms=3, label=f"n = {n} steps")
+                ax.fill_between(T, np.where(lo[:, k] > 0, lo[:, k], np.nan), np.where(lo[:, k] > 0, hi[:, k], np.nan), color=line.get_color(), alpha=0.25, lw=0)
+                if zero.any():
+                    ax.plot(T[zero], np.full(zero.sum(), floor), "v", ms=5, mfc="none", color=line.get_color(), clip_on=False,
+                            label=f"n = {n}: P = 0 (no escape seen)")
+            else:
+                line, = ax.plot(T, p[:, k], "o-", ms=3, label=f"n = {n} steps")
+                ax.fill_between(T, lo[:, k], hi[:, k], color=line.get_color(), alpha=0.25, lw=0)
         ax.set_xlabel("learning rate T")
         ax.set_ylabel("P(escape within n steps)")
         if scale == "log":
             ax.set_yscale("log")
-            pos = p[p > 0]
-            ax.set_ylim(max(pos.min() / 3, 1e-6) if pos.size else 1e-6, 1.5)
+            ax.set_ylim(floor, 1.5)
         else:
             ax.set_ylim(-0.02, 1.02)
         if T.max() / max(T.min(), 1e-300) > 20:
@@ -45,10 +57,12 @@ def plot(run, outdir, plt):
         title = f"SGD escape from the pit ({g.get('method')}"
         title += f", {g.get('walkers')} walkers/T, 95% Wilson bands)" if g.get("method") == "mc" else ")"
         ax.set_title(title, fontsize=10)
-        ax.legend()
+        ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
+        if len(T) == 1:
+            ax.set_xlim(T[0] * 0.9, T[0] * 1.1)
         fig.tight_layout()
-        path = os.path.join(outdir, f"escape_p_{scale}.png")
+        path = out_path(run, outdir, f"p_{scale}")
         fig.savefig(path, dpi=120)
         plt.close(fig)
         written.append(path)
@@ -65,8 +79,29 @@ def plot(run, outdir, plt):
         ax.set_title("first-passage steps (log bins)", fontsize=10)
         ax.legend()
         fig.tight_layout()
-        path = os.path.join(outdir, "escape_first_passage.png")
+        path = out_path(run, outdir, "first_passage")
         fig.savefig(path, dpi=120)
         plt.close(fig)
         written.append(path)
     return written
+
+
+def overlay(runs, labels, outdir, plt):
+    """P(escape within n) vs T of several files: colour per file, line style per budget."""
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    styles = ["-", "--", ":", "-."]
+    for c, (run, lab) in enumerate(zip(runs, labels)):
+        T, steps, p = run["escape/T"], run["escape/steps"], run["escape/p_escape"]
+        for k, n in enumerate(steps):
+            ax.plot(T, p[:, k], styles[k % 4], marker="o", ms=3, color=f"C{c}", label=f"{lab}: n = {n}")
+    ax.set_xlabel("learning rate T")
+    ax.set_ylabel("P(escape within n steps)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("SGD escape: " + " vs ".join(labels), fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = os.path.join(outdir, "overlay_escape_p.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]

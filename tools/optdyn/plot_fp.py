@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+from optdyn.plot_common import thin_log_ticks
+
 
 def _title(run):
     g = run.group_attrs("fp")
@@ -33,16 +35,17 @@ def _plot_2d(run, outdir, plt):
     if "fp2d/P" in run:
         P = run["fp2d/P"]
         idx = np.unique(np.linspace(0, len(t) - 1, min(len(t), 6)).round().astype(int))
-        fig, axes = plt.subplots(1, len(idx), figsize=(3.2 * len(idx), 3.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(idx), figsize=(3.4 * len(idx), 3.6), squeeze=False, constrained_layout=True)
         for ax, k in zip(axes[0], idx):
-            ax.pcolormesh(x, y, P[k], shading="auto", cmap="viridis")
+            # each snapshot its own colour scale (the density spreads by orders of magnitude)
+            pc = ax.pcolormesh(x, y, P[k], shading="auto", cmap="viridis")
+            fig.colorbar(pc, ax=ax, fraction=0.046, pad=0.03, label="P(x, y, t)" if k == idx[-1] else None)
             ax.contour(x, y, run["fp2d/L"], 8, colors="w", linewidths=0.4, alpha=0.6)
             ax.set_title(f"t = {t[k]:g}", fontsize=9)
             ax.set_xlabel("x")
+            ax.set_ylabel("y")
             ax.set_aspect("equal")
-        axes[0][0].set_ylabel("y")
-        fig.suptitle(f"2-D density P(x, y, t): {g.get('landscape')}, T = {g.get('T'):g}, cross {g.get('cross')}", fontsize=9)
-        fig.tight_layout()
+        fig.suptitle(f"2-D density P(x, y, t): {g.get('landscape')}, T = {g.get('T'):g}, cross {g.get('cross')} (white: mean loss contours)", fontsize=9)
         path = os.path.join(outdir, f"{base}_density2d.png")
         fig.savefig(path, dpi=110)
         plt.close(fig)
@@ -53,6 +56,8 @@ def _plot_2d(run, outdir, plt):
     axes[0].plot(t, mean[:, 1], label="mean y")
     for a, lab in enumerate(("cov xx", "cov xy", "cov yy")):
         axes[1].plot(t, cov[:, a], label=lab)
+    axes[0].set_ylabel("mean of (x, y)")
+    axes[1].set_ylabel("covariance of (x, y)")
     for ax in axes:
         ax.set_xlabel("t (steps)")
         ax.grid(alpha=0.3)
@@ -109,12 +114,21 @@ def plot(run, outdir, plt):
         P = run["fp/P"]
         idx = np.unique(np.linspace(0, len(t) - 1, min(len(t), 6)).round().astype(int))
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        peaks = np.array([P[k].max() for k in idx])
+        # a concentrating density (GD, point start) makes a spike many orders above the rest:
+        # the linear panel is scaled to the initial density (taller peaks are clipped and
+        # labelled), the log panel spans from 1e-10 of that scale up to the tallest peak
+        typical = peaks[0] if peaks[0] > 0 else max(np.median(peaks), 1e-300)
         for k in idx:
-            axes[0].plot(W, P[k], lw=1, label=f"t = {t[k]:g}")
-            axes[1].semilogy(W, np.maximum(P[k], 1e-300), lw=1)
-        axes[0].set_ylabel("P(W, t)")
+            line, = axes[0].plot(W, P[k], lw=1.4 if k == idx[0] else 1, label=f"t = {t[k]:g}" + (" (initial)" if k == idx[0] else ""))
+            axes[1].semilogy(W, np.where(P[k] > 0, P[k], np.nan), lw=1, color=line.get_color())
+        axes[0].set_ylim(0, 1.5 * typical)
+        if peaks.max() > 1.5 * typical:  # one note for the clipped peaks (they sit at the same place)
+            axes[0].text(0.02, 0.97, f"clipped: peaks up to {peaks.max():.3g} (see the log panel)", transform=axes[0].transAxes, fontsize=8, va="top")
+        axes[0].set_ylabel("P(W, t)" + (" (clipped)" if peaks.max() > 1.5 * typical else ""))
         axes[1].set_ylabel("P(W, t) (log)")
-        axes[1].set_ylim(1e-12, None)
+        axes[1].set_ylim(typical * 1e-10, 2 * peaks.max())
+        thin_log_ticks(axes[1])
         for ax in axes:
             ax.set_xlabel("W")
             ax.grid(alpha=0.3)
@@ -165,3 +179,25 @@ def plot(run, outdir, plt):
         ax.grid(alpha=0.3)
         save(fig, "stationary")
     return written
+
+
+def overlay(runs, labels, outdir, plt):
+    """Mean and standard deviation of W over time of several 1-D files (e.g. several T)."""
+    runs = [(r, lab) for r, lab in zip(runs, labels) if "fp/t" in r]
+    if not runs:
+        return []
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2))
+    for c, (run, lab) in enumerate(runs):
+        axs[0].plot(run["fp/t"], run["fp/mean"], color=f"C{c}", label=lab)
+        axs[1].plot(run["fp/t"], run["fp/std"], color=f"C{c}", label=lab)
+    for ax, what in zip(axs, ("mean of W", "std of W")):
+        ax.set_xlabel("t (steps)")
+        ax.set_ylabel(what)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Fokker-Planck: " + " vs ".join(lab for _, lab in runs), fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(outdir, "overlay_fp_moments.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]

@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+from optdyn.plot_common import out_path, text_colour, thin_log_ticks
+
 
 def _attrs(run):
     return run.group_attrs("op")
@@ -65,8 +67,8 @@ def summary(run):
     return "\n".join(lines)
 
 
-def _save(fig, outdir, name, written):
-    path = os.path.join(outdir, name)
+def _save(fig, run, outdir, name, written):
+    path = out_path(run, outdir, name)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     written.append(path)
@@ -85,17 +87,19 @@ def _plot_finite(run, outdir, plt):
                   ("p_next", "P_{t+1}", a["H_next_bits"]), ("p_product_next", "P'_{t+1} (decorrelated)", a["H_product_next_bits"])]
         for ax, (ds, title, H) in zip(axes, panels):
             p = run[f"{grp}/{ds}"]
-            ax.imshow(p, cmap="Blues", vmin=0, vmax=max(p.max(), 1e-12))
+            im = ax.imshow(p, cmap="Blues", vmin=0, vmax=max(p.max(), 1e-12))
             for i in range(p.shape[0]):
                 for j in range(p.shape[1]):
-                    ax.text(j, i, f"{p[i, j]:.3f}".rstrip("0").rstrip(".") if p[i, j] else "0", ha="center", va="center", fontsize=8)
+                    ax.text(j, i, f"{p[i, j]:.3f}".rstrip("0").rstrip(".") if p[i, j] else "0", ha="center", va="center", fontsize=8,
+                            color=text_colour(im.cmap(im.norm(p[i, j]))))
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="probability")
             ax.set_xticks(range(len(bn)), bn, fontsize=8)
             ax.set_yticks(range(len(an)), an, fontsize=8)
             ax.set_xlabel(g.get("b_name"))
             ax.set_ylabel(g.get("a_name"))
             ax.set_title(f"{title}\nH = {H:.3f} bits", fontsize=9)
         fig.suptitle(f"{what}: optimizing strength {a['strength_bits']:.3f} bits (adjusted {a['adjusted_strength_bits']:.3f})", fontsize=10)
-        _save(fig, outdir, f"op_finite_{tag}.png", written)
+        _save(fig, run, outdir, f"op_finite_{tag}.png", written)
         plt.close(fig)
     return written
 
@@ -127,7 +131,7 @@ def plot(run, outdir, plt):
         axes[0, 0].legend(fontsize=8)
         axes[0, 0].set_title(f"{sysname}: trajectories of W, X, Y ({Alabel}, n = {n}0)", fontsize=10)
         axes[-1, 0].set_xlabel("t")
-        _save(fig, outdir, "op_trajectories.png", written)
+        _save(fig, run, outdir, "op_trajectories.png", written)
         plt.close(fig)
         # x - w and y - w
         fig, axes = plt.subplots(nv, 1, figsize=(7, 2.3 * nv), sharex=True, squeeze=False)
@@ -138,11 +142,12 @@ def plot(run, outdir, plt):
             big = np.nanmax(np.abs(np.concatenate([dx[:, i], dy[:, i]])))
             if big > 0:
                 ax.set_yscale("symlog", linthresh=max(big * 1e-12, 1e-300))
+                thin_log_ticks(ax)
             ax.grid(alpha=0.3)
         axes[0, 0].legend(fontsize=8)
         axes[0, 0].set_title(f"differences from W (delta = {g.get('delta'):g} on {n}0)", fontsize=10)
         axes[-1, 0].set_xlabel("t")
-        _save(fig, outdir, "op_differences.png", written)
+        _save(fig, run, outdir, "op_differences.png", written)
         plt.close(fig)
         # Op over time, per target, with the delta check
         targets = [i for i in range(nv) if names[i] not in A]
@@ -165,7 +170,7 @@ def plot(run, outdir, plt):
             ax.legend(fontsize=7)
         axes[0, 0].set_title(f"{sysname}: Op over time ({Alabel})", fontsize=10)
         axes[-1, 0].set_xlabel("t")
-        _save(fig, outdir, "op_over_time.png", written)
+        _save(fig, run, outdir, "op_over_time.png", written)
         plt.close(fig)
     # landscapes
     comp, op, s0 = run["op/comp"], run["op/op"], run["op/s0"]
@@ -185,7 +190,7 @@ def plot(run, outdir, plt):
         axes[1].set_xlabel(f"initial {n} (s0)")
         for ax in axes:
             ax.grid(alpha=0.3)
-        _save(fig, outdir, "op_landscape.png", written)
+        _save(fig, run, outdir, "op_landscape.png", written)
         plt.close(fig)
     elif comp.size % n1 == 0:
         s1name = g.get("s1_variable")
@@ -206,6 +211,6 @@ def plot(run, outdir, plt):
         ax.set_ylabel(f"initial {n}")
         ax.set_title(f"{sysname} ({g.get('system_description', '').split(';')[-2].strip() if ';' in g.get('system_description', '') else ''}): "
                      f"Op landscape, {Alabel}", fontsize=9)
-        _save(fig, outdir, "op_landscape.png", written)
+        _save(fig, run, outdir, "op_landscape.png", written)
         plt.close(fig)
     return written

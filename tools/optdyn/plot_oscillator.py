@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+from optdyn.plot_common import out_path
+
 REGIMES = ["overdamped", "critical", "underdamped", "alternating", "unstable"]
 
 
@@ -76,6 +78,11 @@ def plot(run, outdir, plt):
     rm, rp = run["oscillator/rate_measured"], run["oscillator/rate_predicted"]
     title = f"{_s(g.get('optimizer'))} on {_s(g.get('problem'))}"
     written = []
+    if len(beta) == 1 or len(eta) == 1:
+        # a one-row or one-column sweep has no map to draw: curves along the swept axis
+        _plot_lines(run, outdir, plt, title, written)
+        _plot_trajectories(run, outdir, plt, written)
+        return written
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_over("0.6")
     cmap.set_bad("0.3")
@@ -106,7 +113,7 @@ def plot(run, outdir, plt):
     _curves(axs[2], run, beta)
     _setup(axs[2], run)
     axs[2].set_title("where theory and measurement differ", fontsize=9)
-    path = os.path.join(outdir, "oscillator_rate_map.png")
+    path = out_path(run, outdir, "rate_map")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written.append(path)
@@ -123,7 +130,7 @@ def plot(run, outdir, plt):
         _curves(ax, run, beta)
         _setup(ax, run)
         ax.set_title(f"{title}: {name}", fontsize=9)
-    path = os.path.join(outdir, "oscillator_regimes.png")
+    path = out_path(run, outdir, "regimes")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written.append(path)
@@ -138,12 +145,17 @@ def plot(run, outdir, plt):
         _setup(ax, run)
         ax.legend(fontsize=7)
         ax.set_title(f"{title}: damping ratio of the dominant direction", fontsize=9)
-        path = os.path.join(outdir, "oscillator_zeta.png")
+        path = out_path(run, outdir, "zeta")
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
 
-    # trajectories
+    _plot_trajectories(run, outdir, plt, written)
+    return written
+
+
+def _plot_trajectories(run, outdir, plt, written):
+    """Iterates vs the continuum ODE, and their energies, for the stored trajectories."""
     if "oscillator/trajectory/x" in run:
         tg = "oscillator/trajectory/"
         x, ox, t = run[tg + "x"], run[tg + "ode_x"], run[tg + "t"]
@@ -173,8 +185,46 @@ def plot(run, outdir, plt):
             ax.set_xlabel("t = k h")
             ax.set_ylabel("energy")
             ax.legend(fontsize=6)
-        path = os.path.join(outdir, "oscillator_trajectories.png")
+        path = out_path(run, outdir, "trajectories")
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
-    return written
+
+
+def _plot_lines(run, outdir, plt, title, written):
+    """Rate, regime and damping ratio along the one swept axis (or at the one point)."""
+    eta, beta = run["oscillator/eta"], run["oscillator/beta"]
+    rm, rp = run["oscillator/rate_measured"], run["oscillator/rate_predicted"]
+    along_eta = len(eta) >= len(beta)
+    xv, xl, fixed = (eta, "learning rate eta", f"beta = {beta[0]:g}") if along_eta else (beta, "momentum beta", f"eta = {eta[0]:g}")
+    flat = (lambda a: np.asarray(a)[:, 0]) if along_eta else (lambda a: np.asarray(a)[0, :])
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    ax = axs[0]
+    ax.plot(xv, flat(rm), "o", ms=4, label="measured contraction per step")
+    ax.plot(xv, flat(rp), "-", lw=1.2, label="predicted |root|")
+    ax.axhline(1, color="0.5", lw=0.8, ls="--", label="rate 1 (no convergence)")
+    ax.set_xlabel(xl)
+    ax.set_ylabel("rate (contraction per step)")
+    ax.set_title(f"{title}: rate along the sweep ({fixed})", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    ax = axs[1]
+    reg, regm = flat(run["oscillator/regime"]), flat(run["oscillator/regime_measured"])
+    ax.plot(xv, reg, "s", ms=6, mfc="none", label="predicted regime")
+    ax.plot(xv, regm, "x", ms=5, label="measured regime")
+    ax.set_yticks(range(len(REGIMES)), REGIMES, fontsize=8)
+    ax.set_ylim(-0.5, len(REGIMES) - 0.5)
+    ax.set_xlabel(xl)
+    ax.set_ylabel("regime")
+    ax.set_title("regime along the sweep", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    for a in axs:
+        if len(xv) == 1:
+            a.set_xlim(xv[0] - 0.5 * abs(xv[0]) - 1e-3, xv[0] + 0.5 * abs(xv[0]) + 1e-3)
+        elif along_eta and xv[-1] / xv[0] > 20:
+            a.set_xscale("log")
+    path = out_path(run, outdir, "rates")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    written.append(path)
