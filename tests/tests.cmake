@@ -92,6 +92,8 @@ target_link_libraries(bench_es_noise PRIVATE optdyn_lib)
 od_unit_test(nnes)
 od_script_test(nnes_ranks)
 od_script_test(nnes_adaptation)
+# nnes2: importance mixing
+od_unit_test(es_mixing)
 # exact SGD density operator, optdyn markov, gallery (helper exact, issue 14)
 od_unit_test(markov)
 od_mpi_test(markov_ranks)

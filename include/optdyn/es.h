@@ -77,3 +77,25 @@ void OdEsAccumulateSimd(OdSimdLevel level, const OdRng *rng, uint32_t gen, uint3
  */
 PetscErrorCode OdEsEstimateGradient(OdEsObjective obj, const OdRng *rng, uint32_t gen, uint32_t run, const PetscReal mu[], PetscReal sigma, PetscInt N, PetscBool antithetic, PetscReal work[], PetscReal g_mu[], PetscReal *g_var);
 extern const OdCommand OdEsCommand; /* the `optdyn es` command */
+
+/* ---- nnes2: importance mixing (src/es/es_mixing.c) ---- */
+
+/** A Gaussian N(mu, diag(sigma^2)): nsigma = 1 (isotropic) or d (separable). */
+typedef struct {
+  PetscInt d, nsigma;
+  const PetscReal *mu, *sigma;
+} OdEsGaussian;
+
+/**
+ * Importance mixing (Sun et al., GECCO 2009): turn the population W[N][d] with fitnesses
+ * f[N], drawn from `old`, into a population drawn from `cur`, reusing what it can.
+ * Old member j is kept with probability min(1, (1 - alpha) p_cur(w_j)/p_old(w_j)); the kept
+ * ones move to the front in their order (rows 0..R-1, fitnesses with them). Then fresh
+ * candidates c = 0, 1, ... (w = mu + sigma eps_c, eps_c = OdEsNoise(noise, gen, c, run)) are
+ * accepted with probability max(alpha, 1 - p_old(w)/p_cur(w)) into rows R..N-1 until the
+ * population is full (their fitnesses are the caller's to compute). The uniforms come from
+ * the generator keyed by (seed, replicate) with counter (gen, j or c, 0 keep / 1 fresh), so
+ * the result is a pure function of its arguments. Returns R in *reused and the number of
+ * fresh candidates drawn in *candidates. alpha in (0, 1] is the minimal refresh rate.
+ */
+PetscErrorCode OdEsImportanceMix(const OdRng *noise, uint32_t seed, uint32_t gen, uint32_t run, PetscReal alpha, OdEsGaussian old, OdEsGaussian cur, PetscInt N, PetscReal W[], PetscReal f[], PetscInt *reused, PetscInt *candidates);

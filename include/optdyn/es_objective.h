@@ -141,6 +141,9 @@ typedef struct {
   PetscBool antithetic;    /**< members 2k, 2k+1 are +eps_k, -eps_k */
   PetscBool natural;       /**< natural gradients (see search_gradient) */
   PetscInt generations;    /**< G, generations per replicate */
+  /** Importance mixing (-es_importance_mixing): the members' parameters, row n = member n
+      (N x d), filled by es; NULL otherwise. OdEsMemberParameters() copies row n when set. */
+  const PetscReal *members;
 } OdEsGeneration;
 
 /** Fitness of members lo..hi-1 (fitness[n - lo]). */
@@ -152,6 +155,10 @@ typedef struct {
   OdEsPopulationEvalFn evaluate;        /**< required */
   OdEsSearchGradientFn search_gradient; /**< required iff !parameter_noise */
   PetscBool parameter_noise;            /**< members are w_n = mu + s_n sigma eps_n */
+  /** The hook builds member n as OdEsMemberParameters(gen, n) (or honours gen->members) and
+      its fitness depends only on those parameters and the generation: importance mixing may
+      reuse members of the previous generation (default false: -es_importance_mixing refused). */
+  PetscBool reusable_members;
 } OdEsPopulationHook;
 
 /** Attach a population hook (uses the objective's ctx). */

@@ -72,6 +72,7 @@ PetscErrorCode OdEsCreate(MPI_Comm comm, OdEs *es)
   e->bound_sigma[0] = 0.02, e->bound_sigma[1] = 2.0;
   e->bound_n[0] = 161, e->bound_n[1] = 100;
   e->as_factor = 1.5, e->as_c = 0.1, e->as_lr_max = 0, e->as_threshold = -1;
+  e->mix_alpha = 0.1;
   PetscCall(OdOutputCreate(comm, &e->output));
   PetscCall(RegisterBuiltins(e));
   *es = e;
@@ -92,6 +93,7 @@ PetscErrorCode OdEsDestroy(OdEs *es)
   PetscCall(PetscFree3(e->fit, e->fit_local, e->u));
   PetscCall(PetscFree(e->as_logw));
   PetscCall(PetscFree2(e->counts, e->displs));
+  PetscCall(PetscFree2(e->mix_counts, e->mix_displs));
   PetscCall(PetscFree6(e->v_mean_iid, e->v_var_iid, e->v_mean_anti, e->v_var_anti, e->v_pred_iid, e->v_pred_anti));
   PetscCall(PetscFree(e->v_grad));
   PetscCall(PetscFree2(e->s_sigma0, e->s_basin_fraction));
@@ -113,6 +115,8 @@ static PetscErrorCode AllocateState(OdEs e)
   const PetscInt M = e->nmetric, A = e->adapt_lr ? 1 : 0;
   e->nstate = (size_t)d + ns + 2 * (size_t)(d + ns) + 6 * (size_t)G + (size_t)G * hd + (sep_hist ? (size_t)G * hd : 0) + 3 * (size_t)Q + (size_t)Q * hd;
   e->nstate += (size_t)M * G + (M ? (size_t)d + 1 : 0) + (size_t)A * (1 + d + G);
+  const size_t X = e->mixing ? (size_t)e->N * (d + 1) + d + ns + G : 0; /* importance mixing */
+  e->nstate += X;
   PetscCall(PetscCalloc1(e->nstate, &e->state));
   p = e->state;
   e->mu = p, p += d;
@@ -137,6 +141,13 @@ static PetscErrorCode AllocateState(OdEs e)
   e->lr_cur = A ? p : NULL, p += A;
   e->last_step = A ? p : NULL, p += (size_t)A * d;
   e->h_lr = A ? p : NULL, p += (size_t)A * G;
+  if (X) {
+    e->mix_w = p, p += (size_t)e->N * d;
+    e->mix_f = p, p += e->N;
+    e->mix_mu = p, p += d;
+    e->mix_sig = p, p += ns;
+    e->h_reuse = p, p += G;
+  }
   PetscCheck((size_t)(p - e->state) == e->nstate, PETSC_COMM_SELF, PETSC_ERR_PLIB, "state layout");
   PetscFunctionReturn(0);
 }
@@ -182,6 +193,7 @@ static PetscErrorCode SetUpOptimize(OdEs e)
   PetscCall(PetscMalloc3(e->N, &e->fit, e->N, &e->fit_local, e->N, &e->u));
   PetscCall(PetscMalloc1(e->N, &e->as_logw));
   PetscCall(Partition(e));
+  if (e->mixing) PetscCall(PetscMalloc2(e->size, &e->mix_counts, e->size, &e->mix_displs));
   InitReplicate(e, 0);
   PetscCall(OdEsObjectiveEval(e->obj, e->mu0, &e->f_mu0));
   PetscCall(OdEsCheckpointDeclare(e));

@@ -67,5 +67,13 @@ PetscErrorCode OdEsCheckpointDeclare(OdEs e)
     PetscCall(OdCheckpointAddReal(c, "adaptation/last_step", 1, dd, e->last_step, PETSC_TRUE));
     PetscCall(OdCheckpointAddReal(c, "adaptation/lr_history", 1, dG, e->h_lr, PETSC_FALSE));
   }
+  if (e->mixing) { /* importance mixing: the population to reuse and where it was drawn */
+    const PetscInt dNd[2] = {e->N, d}, dN[1] = {e->N};
+    PetscCall(OdCheckpointAddReal(c, "mixing/members", 2, dNd, e->mix_w, PETSC_FALSE));
+    PetscCall(OdCheckpointAddReal(c, "mixing/fitness", 1, dN, e->mix_f, PETSC_FALSE));
+    PetscCall(OdCheckpointAddReal(c, "mixing/mu", 1, dd, e->mix_mu, PETSC_FALSE));
+    PetscCall(OdCheckpointAddReal(c, "mixing/sigma", 1, dns, e->mix_sig, PETSC_FALSE));
+    PetscCall(OdCheckpointAddReal(c, "mixing/reuse_history", 1, dG, e->h_reuse, PETSC_FALSE));
+  }
   PetscFunctionReturn(0);
 }

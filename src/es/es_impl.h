@@ -85,6 +85,14 @@ struct _n_OdEs {
   PetscBool adapt_lr;                /* -es_adaptation_sampling */
   PetscReal as_factor, as_c, as_lr_max, as_lr_min, as_threshold, as_ess; /* its constants; last effective sample size */
   PetscReal *as_logw;                /* work: log importance weights of the members under the trial rate */
+  /* importance mixing (-es_importance_mixing, es_mixing.c); mix_* and h_reuse live in state */
+  PetscBool mixing;
+  PetscReal mix_alpha;               /* minimal refresh rate */
+  PetscReal *mix_w, *mix_f;          /* the population [N][d] and its fitnesses [N] */
+  PetscReal *mix_mu, *mix_sig;       /* the distribution it was drawn from */
+  PetscReal *h_reuse;                /* fraction of members reused, per generation [G] */
+  PetscInt mix_reused;               /* in this generation */
+  PetscMPIInt *mix_counts, *mix_displs;
   /* work */
   PetscReal *w, *w2, *eps, *gacc, *sacc, *gmu, *gsig, *fit, *fit_local, *u;
   PetscMPIInt *counts, *displs;
@@ -122,6 +130,9 @@ PetscErrorCode OdEsComputeBound(OdEs e, PetscReal **mus, PetscReal **sigmas, Pet
 PetscErrorCode OdEsRunVariance(OdEs e);
 /* es_adapt.c */
 PetscErrorCode OdEsAdaptationSampling(OdEs e, const PetscReal dots[]);
+/* es_mixing.c */
+PetscErrorCode OdEsMixingEvaluate(OdEs e, uint32_t run);
+void OdEsMixingAccumulate(OdEs e, PetscReal *S, PetscReal *E, PetscReal dots[]);
 /* es_output.c */
 PetscErrorCode OdEsWriteOutput(OdEs e, const PetscReal *bound_mu, const PetscReal *bound_sigma, const PetscReal *bound_U);
 PetscErrorCode OdEsWriteCommonAttrs(OdEs e);

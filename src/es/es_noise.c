@@ -183,6 +183,10 @@ void OdEsMemberParameters(const OdEsGeneration *gen, PetscInt n, PetscReal w[])
   const PetscInt k = gen->antithetic ? n / 2 : n;
   const PetscReal sgn = gen->antithetic && (n & 1) ? -1.0 : 1.0;
   PetscReal eps[256];
+  if (gen->members) { /* importance mixing: es chose the members */
+    for (PetscInt c = 0; c < gen->d; c++) w[c] = gen->members[(size_t)n * gen->d + c];
+    return;
+  }
   for (PetscInt c0 = 0; c0 < gen->d; c0 += 256) {
     const PetscInt nb = PetscMin(256, gen->d - c0);
     OdEsNoise(gen->rng, (uint32_t)gen->generation, (uint32_t)k, (uint32_t)gen->replicate, c0, nb, eps);

@@ -97,6 +97,8 @@ static PetscErrorCode ReadUpdateOptions(PetscOptionItems *PetscOptionsObject, Od
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_max", "Adaptation sampling: largest learning rate (default 10 x -es_lr)", OD_RANGE_NONNEGATIVE, &e->as_lr_max, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_lr_min", "Adaptation sampling: smallest learning rate (default -es_lr / 100)", OD_RANGE_NONNEGATIVE, &e->as_lr_min, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-as_threshold", "Adaptation sampling: z value the weighted rank test must exceed (default: NES rho = 1/2 - 1/(3(d+1)) as a z value)", OD_RANGE_ANY, &e->as_threshold, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-importance_mixing", "Importance mixing: reuse members of the previous generation that are still likely under the new distribution (only the rest is evaluated)", &e->mixing, NULL));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-mixing_refresh", "Importance mixing: minimal refresh rate alpha in (0, 1] (fraction of fresh members at least expected)", ((OdRange){OD_BOUND_OPEN, OD_BOUND_CLOSED, 0, 1}), &e->mix_alpha, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-weight_decay", "Weight decay lambda on mu (sgd/momentum: g += lambda mu; adam: decoupled)", OD_RANGE_NONNEGATIVE, &e->weight_decay, NULL));
   PetscFunctionReturn(0);
 }
@@ -178,6 +180,8 @@ PetscErrorCode OdEsValidate(OdEs e)
   {
     const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
     PetscCheck(!e->adapt_lr || !hook || hook->parameter_noise, e->comm, PETSC_ERR_USER_INPUT, "option -es_adaptation_sampling is not allowed with objective %s in its activation-space mode: the importance weights need members that are points w_n = mu + sigma eps_n", e->objective_name);
+    PetscCheck(!e->mixing || !hook || hook->reusable_members, e->comm, PETSC_ERR_USER_INPUT, "option -es_importance_mixing is not allowed with objective %s in this mode: its members are not points w_n = mu + sigma eps_n evaluated as such (for mlp use -es_mlp_method weight)", e->objective_name);
+    PetscCheck(!e->mixing || !e->antithetic, e->comm, PETSC_ERR_USER_INPUT, "option -es_importance_mixing is not allowed with -es_antithetic: reused members break the +eps/-eps pairs");
   }
   if (e->mode == MODE_VARIANCE) {
     PetscCheck(e->nvar_sigma * e->nvar_pop <= 65535, e->comm, PETSC_ERR_USER_INPUT, "options -es_var_sigma x -es_var_population have too many combinations (at most 65535)");

@@ -94,6 +94,13 @@ static PetscErrorCode WriteMetrics(OdEs e)
   char path[256];
   PetscFunctionBegin;
   if (e->h_lr) PetscCall(OdOutputWriteReal(out, "/es/lr", 1, dG, e->h_lr, (OdDatasetInfo){"1", "learning rate of the mean after adaptation sampling in each generation", PETSC_FALSE}));
+  if (e->h_reuse) {
+    PetscReal mean = 0;
+    for (PetscInt g = 0; g < e->G; g++) mean += e->h_reuse[g] / e->G;
+    PetscCall(OdOutputWriteReal(out, "/es/reuse", 1, dG, e->h_reuse, (OdDatasetInfo){"1", "importance mixing: fraction of the generation's members reused from the previous generation (not evaluated again)", PETSC_FALSE}));
+    PetscCall(OdOutputAttrReal(out, "/es", "reuse_mean", mean));
+    PetscCall(OdOutputAttrReal(out, "/es", "mixing_refresh", e->mix_alpha));
+  }
   if (!m) PetscFunctionReturn(0);
   PetscCall(OdOutputCreateGroup(out, "/es/metrics"));
   for (PetscInt j = 0; j < m->n; j++) {

@@ -109,6 +109,7 @@ static void FillGenerationInfo(OdEs e, uint32_t run)
   g->d = e->d, g->mu = e->mu, g->sigma = e->sig, g->nsigma = e->nsig;
   g->population = e->N, g->antithetic = e->antithetic, g->natural = e->natural;
   g->generations = e->G;
+  g->members = NULL;
 }
 
 /* 1. this rank's members [lo, hi): by the hook, or f(w_n) one at a time */
@@ -340,14 +341,18 @@ PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run)
   PetscReal S = 0, E = 0;
   PetscFunctionBegin;
   FillGenerationInfo(e, run);
-  PetscCall(EvaluateShare(e, run));
-  /* 2. the one communication of the generation: N scalars */
-  PetscCallMPI(MPI_Allgatherv(e->fit_local, e->counts[e->rank], MPIU_REAL, e->fit, e->counts, e->displs, MPIU_REAL, e->comm));
+  if (e->mixing) PetscCall(OdEsMixingEvaluate(e, run)); /* reuse, evaluate the fresh ones, gather F <= N scalars */
+  else {
+    PetscCall(EvaluateShare(e, run));
+    /* 2. the one communication of the generation: N scalars */
+    PetscCallMPI(MPI_Allgatherv(e->fit_local, e->counts[e->rank], MPIU_REAL, e->fit, e->counts, e->displs, MPIU_REAL, e->comm));
+  }
   PetscCall(Shape(e));
   if (hook && !hook->parameter_noise) PetscCall(hook->search_gradient(OdEsObjectiveGetContext(e->obj), &e->info, e->u, e->gmu, e->gsig));
   else {
     const PetscBool trial = e->adapt_lr && e->gen > 0;
-    PetscCall(AccumulateSearchSums(e, run, &S, &E, trial ? e->as_logw : NULL));
+    if (e->mixing) OdEsMixingAccumulate(e, &S, &E, trial ? e->as_logw : NULL);
+    else PetscCall(AccumulateSearchSums(e, run, &S, &E, trial ? e->as_logw : NULL));
     if (trial) PetscCall(OdEsAdaptationSampling(e, e->as_logw));
     SearchGradients(e, S, E);
   }

@@ -111,6 +111,10 @@ static void BuildMember(const OdEsGeneration *gen, PetscInt n, const double *s, 
 {
   PetscInt k;
   PetscReal sgn, eps[256];
+  if (gen->members && !s) { /* importance mixing (weight method only): es chose the members */
+    OdEsMemberParameters(gen, n, w);
+    return;
+  }
   MemberNoise(gen, n, &k, &sgn);
   for (PetscInt c0 = 0; c0 < gen->d; c0 += 256) {
     const PetscInt nb = PetscMin(256, gen->d - c0);
@@ -356,5 +360,6 @@ PetscErrorCode NNEsSetUpMethod(NNEs *c, OdEsPopulationHook *hook)
   hook->evaluate = Evaluate;
   hook->parameter_noise = c->method == NNES_WEIGHT ? PETSC_TRUE : PETSC_FALSE;
   hook->search_gradient = c->method == NNES_WEIGHT ? NULL : SearchGradient;
+  hook->reusable_members = c->method == NNES_WEIGHT ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }

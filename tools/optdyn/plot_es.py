@@ -206,6 +206,143 @@ def plot(run, outdir, plt):
     return written
 
 
+# ---- nnes2: figures of the mlp objective (training curves, norms, per-layer variances) and
+# the comparison figure of the ES/VO study (docs/es.md, "Comparison study"). plot() above is
+# wrapped so that optdyn-plot draws the mlp figures for runs that have /es/metrics.
+
+def _option(run, name, default=None):
+    """Value of -NAME in the run's recorded options (None/default when absent)."""
+    words = _text(run.provenance.get("options", "")).split()
+    for i, w in enumerate(words):
+        if w == name:  # a flag without value is true
+            return words[i + 1] if i + 1 < len(words) and not words[i + 1].startswith("-") else "true"
+    return default
+
+
+def mlp_layer_slices(layers):
+    """(name, slice) of each layer's weights and biases in the flat parameter vector
+    (layer l: W_l[n_{l-1}][n_l] then b_l[n_l], see include/optdyn/nn.h)."""
+    out, off = [], 0
+    for l in range(1, len(layers)):
+        nw, nb = layers[l - 1] * layers[l], layers[l]
+        out.append((f"W{l}", slice(off, off + nw)))
+        out.append((f"b{l}", slice(off + nw, off + nw + nb)))
+        off += nw + nb
+    return out
+
+
+def _mlp_label(run):
+    g = run.group_attrs("es")
+    meth = _option(run, "-es_mlp_method", "weight")
+    extra = [k for k, o in (("antithetic", "-es_antithetic"), ("mixing", "-es_importance_mixing"), ("adaptation sampling", "-es_adaptation_sampling")) if _option(run, o) == "true"]
+    return f"{meth}" + (" + " + " + ".join(extra) if extra else "") + f", {_text(g.get('distribution'))}"
+
+
+def _evaluations_per_generation(run):
+    """Mini-batch objective evaluations per generation: N (each member once; backprop: 1)."""
+    g = run.group_attrs("es")
+    return 1 if _option(run, "-es_mlp_method") == "backprop" else int(g.get("population", 1))
+
+
+def plot_mlp(run, outdir, plt):
+    """Training/validation accuracy and NLL per generation; parameter-vector and gradient
+    norms with sigma; per-layer variances of a separable distribution."""
+    written = []
+    gen = np.arange(1, len(run["es/f_mean"]) + 1)
+    label = _mlp_label(run)
+    fig, axs = plt.subplots(1, 2, figsize=(12, 4.2))
+    for ax, kind in zip(axs, ("accuracy", "loss")):
+        ax.plot(gen, run[f"es/metrics/batch_{kind}"], lw=0.6, alpha=0.6, label="training (mini-batch)")
+        v = run[f"es/metrics/validation_{kind}"]
+        ok = np.isfinite(v)
+        ax.plot(gen[ok], v[ok], "o-", ms=3, label="validation")
+        ax.set_xlabel("generation")
+        ax.set_ylabel("accuracy" if kind == "accuracy" else "NLL")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    m = run.group_attrs("es/metrics")
+    fig.suptitle(f"mlp, {label}: test accuracy {m.get('test_accuracy', float('nan')):.4f}", fontsize=10)
+    _save(fig, outdir, "es_mlp_training.png", written)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.semilogy(gen, run["es/metrics/param_norm"], label="|mu| (parameter vector)")
+    ax.semilogy(gen, np.maximum(run["es/grad_norm"], 1e-300), lw=0.7, label="|search gradient of mu|")
+    ax.set_xlabel("generation")
+    ax.legend(loc="upper left", fontsize=8)
+    ax2 = ax.twinx()
+    ax2.plot(gen, run["es/sigma"], "k--", lw=1, label=f"sigma ({_text(run.group_attrs('es').get('sigma_update'))})")
+    ax2.set_ylabel("sigma (RMS)")
+    ax2.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"norms with sigma overlaid: {label}", fontsize=9)
+    _save(fig, outdir, "es_mlp_norms.png", written)
+    plt.close(fig)
+    if run.group_attrs("es").get("distribution") in ("separable", b"separable") and "es/sigma_final" in run:
+        written += _plot_layer_variances(run, outdir, plt, gen, label)
+    return written
+
+
+def _plot_layer_variances(run, outdir, plt, gen, label):
+    written = []
+    layers = [int(x) for x in _option(run, "-es_mlp_layers", "784,100,10").split(",")]
+    parts = mlp_layer_slices(layers)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    hist = run["es/sigma_components"] if "es/sigma_components" in run else None
+    for name, sl in parts:
+        if hist is not None:  # per generation (d <= 1000)
+            ax.semilogy(gen, np.mean(hist[:, sl] ** 2, axis=1), label=name)
+        else:  # the final distribution only
+            ax.semilogy([gen[-1]], [np.mean(run["es/sigma_final"][sl] ** 2)], "o", label=name)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("mean sigma^2 of the layer's parameters")
+    ax.set_title(f"per-layer variances of the separable distribution: {label}", fontsize=9)
+    ax.legend(fontsize=8)
+    _save(fig, outdir, "es_mlp_layer_variances.png", written)
+    plt.close(fig)
+    return written
+
+
+def plot_mlp_comparison(paths, out, plt=None):
+    """Overlay the variants of the study (one file each): validation accuracy and NLL against
+    mini-batch objective evaluations, and a table of final test accuracy in the legend."""
+    from optdyn.load import Run
+    if plt is None:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(13, 4.6))
+    for p in paths:
+        run = Run(p)
+        if "es/metrics/validation_accuracy" not in run:
+            continue
+        ev = _evaluations_per_generation(run) * np.arange(1, len(run["es/f_mean"]) + 1)
+        m = run.group_attrs("es/metrics")
+        name = f"{os.path.splitext(os.path.basename(p))[0]} ({m.get('test_accuracy', float('nan')):.3f})"
+        for ax, kind in zip(axs, ("accuracy", "loss")):
+            v = run[f"es/metrics/validation_{kind}"]
+            ok = np.isfinite(v)
+            ax.plot(ev[ok], v[ok], "o-", ms=2.5, label=name)
+    for ax, kind in zip(axs, ("validation accuracy", "validation NLL")):
+        ax.set_xscale("log")
+        ax.set_xlabel("mini-batch objective evaluations")
+        ax.set_ylabel(kind)
+        ax.grid(alpha=0.3)
+    axs[0].legend(fontsize=7, title="variant (test accuracy)", title_fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+_plot_es_base = plot
+
+
+def plot(run, outdir, plt):  # noqa: F811 (wraps the es figures above with the mlp figures)
+    written = _plot_es_base(run, outdir, plt)
+    if "es/metrics/batch_loss" in run:
+        written += plot_mlp(run, outdir, plt)
+    return written
+
+
 def overlay(runs, labels, outdir, plt):
     """f(mu) and sigma per generation of several files (e.g. ES against VO)."""
     runs = [(r, lab) for r, lab in zip(runs, labels) if "es/f_mean" in r]
