@@ -234,6 +234,7 @@ PetscErrorCode OdKnowledgeSetUp(OdKnowledge k)
   snprintf(ckpt, sizeof ckpt, "%s.ckpt", OdOutputGetPath(k->output));
   PetscCall(OdSweepSetCheckpointPath(k->sweep, ckpt));
   PetscCall(OdSweepSetLabel(k->sweep, "knowledge"));
+  PetscCall(OdSweepSetProgressUnits(k->sweep, "trained networks (phase 1 + forks of one seed)", 1));
   PetscCall(OdSweepSetUp(k->sweep));
   PetscCall(OdSweepGetSlice(k->sweep, &k->first, &k->count, &k->K, &k->N));
   PetscCall(PetscCalloc1(k->count * k->reclen, &k->record));
