@@ -91,7 +91,7 @@ PetscErrorCode OdOutputSetPath(OdOutput out, const char *path)
 PetscErrorCode OdOutputSetFromOptions(OdOutput out, const char *default_name)
 {
   char path[PETSC_MAX_PATH_LEN];
-  PetscBool help;
+  PetscBool help, describe;
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(path, default_name, sizeof path));
   PetscOptionsBegin(out->comm, NULL, "Output", NULL);
@@ -99,7 +99,10 @@ PetscErrorCode OdOutputSetFromOptions(OdOutput out, const char *default_name)
   PetscOptionsEnd();
   PetscCall(OdOutputSetPath(out, path));
   PetscCall(OdOptionsHelpRequested(&help));
-  if (!help) PetscCall(OdOutputCheckLocation(out));
+  /* not in a describe pass either: it runs on PETSC_COMM_SELF on every rank at once, so the
+     ranks would take the lock from each other (and a pass that fails keeps its object) */
+  PetscCall(PetscOptionsHasName(NULL, NULL, OD_DESCRIBE_FLAG, &describe));
+  if (!help && !describe) PetscCall(OdOutputCheckLocation(out));
   PetscFunctionReturn(0);
 }
 
