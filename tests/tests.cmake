@@ -31,6 +31,7 @@ od_unit_test(fp2d)
 od_script_test(fp2d_ranks)
 # fp (one engine): fused step vs TS reference, partitioned tridiagonal solve at 1/2/4 ranks
 od_script_test(fp_fused)
+od_script_test(fp_restart) # checkpoint/restart equals the uninterrupted run
 od_script_test(fp_point_mass) # degenerate stationary state (integration)
 # cluster workflow (issue 7): merge, restart, info; the local SLURM cluster (label slurm)
 od_script_test(cluster_merge)

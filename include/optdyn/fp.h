@@ -52,6 +52,11 @@ PetscErrorCode OdFPSetUp(OdFP fp);
 /** Integrate to t_final recording the snapshots; then the stationary solve and the Monte
  *  Carlo validation when asked. Results stay in memory (OdFPGet*), OdFPWrite writes them. */
 PetscErrorCode OdFPRun(OdFP fp);
+/** OdFPRun with checkpoints (the `optdyn fp` command): every -fp_checkpoint_interval seconds
+ *  at an output time, and when a stop is requested (optdyn/runctl.h): then the checkpoint
+ *  OUTPUT.ckpt is written and *interrupted is PETSC_TRUE (write nothing). With -restart it
+ *  continues from OUTPUT.ckpt; OdFPWrite removes the checkpoint. See docs/fp.md. */
+PetscErrorCode OdFPRunResumable(OdFP fp, PetscBool *interrupted);
 /** Write the HDF5 file (collective). */
 PetscErrorCode OdFPWrite(OdFP fp);
 PetscErrorCode OdFPView(OdFP fp, PetscViewer viewer);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include "optdyn/options.h"
 #include "optdyn/progress.h"
+#include "optdyn/runctl.h"
 #include "fp_impl.h"
 
 const char *const OdFPStepNames[] = {"auto", "fused", "ts"};
@@ -60,6 +61,8 @@ PetscErrorCode OdFPCreate(MPI_Comm comm, OdFP *fpout)
   fp->reuse = PETSC_TRUE;
   fp->jac_shift = NAN;
   fp->fz.dt = NAN;
+  fp->factor_free = NAN;
+  fp->ckpt_interval = 60;
   PetscCall(OdOutputCreate(comm, &fp->output));
   *fpout = fp;
   PetscFunctionReturn(0);
@@ -72,6 +75,7 @@ PetscErrorCode OdFPDestroy(OdFP *fpp)
   if (!fp) PetscFunctionReturn(0);
   if (fp->ops) PetscCall(fp->ops->destroy(fp));
   PetscCall(OdFPFusedDestroy(fp));
+  PetscCall(OdFPCheckpointFree(fp));
   PetscCall(OdOutputDestroy(&fp->output));
   PetscCall(TSDestroy(&fp->ts));
   PetscCall(MatDestroy(&fp->A));
@@ -109,6 +113,7 @@ static PetscErrorCode ReadOptions(OdFP fp)
   PetscFunctionBegin;
   PetscOptionsBegin(fp->comm, NULL, "Progress", NULL);
   PetscCall(OdOptionsBool(PetscOptionsObject, "-quiet", "No progress lines", &fp->quiet, NULL));
+  PetscCall(OdOptionsBool(PetscOptionsObject, "-restart", "Continue from the checkpoint OUTPUT.ckpt if it exists", &fp->restart, NULL));
   PetscOptionsEnd();
   PetscOptionsBegin(fp->comm, "fp_", "Fokker-Planck probability-current solver", NULL);
   PetscCall(OdOptionsInt(PetscOptionsObject, "-dim", "Dimension of the parameter W: 1 or 2", OD_RANGE_CLOSED(1, 2), &fp->dim, NULL));
@@ -127,6 +132,8 @@ static PetscErrorCode ReadOptions(OdFP fp)
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-step", "Time step: auto (fused 1-D step when steps are fixed backward Euler), fused, ts (PETSc TS, the reference path)", OdFPStepNames, 3, &fp->step_method, NULL));
   fp->dt0 = fp->dim == 1 ? fp->t_final / 1000 : fp->t_final / (10 * (fp->nt - 1));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-dt", "(Initial) time step (default 1-D t_final/1000, 2-D t_final/(10 (nt - 1)); -ts_dt overrides)", OD_RANGE_POSITIVE, &fp->dt0, &fp->dt0_set));
+  PetscCall(OdOptionsReal(PetscOptionsObject, "-checkpoint_interval", "Seconds between checkpoints, taken at output times (0: at every output time)", OD_RANGE_NONNEGATIVE, &fp->ckpt_interval, NULL));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-stop_after", "Testing: act as if SIGUSR1 arrived after this output index (0: never)", OD_RANGE_AT_LEAST(0), &fp->stop_after, NULL));
   PetscCall(fp->ops->set_from_options(fp, PetscOptionsObject));
   PetscOptionsEnd();
   PetscCheck(fp->step_method != OD_FP_STEP_FUSED || fp->ops->fused_step, fp->comm, PETSC_ERR_USER_INPUT, "option -fp_step fused is not allowed with -fp_dim %" PetscInt_FMT ": the fused step is 1-D only", fp->dim);
@@ -177,7 +184,8 @@ static PetscErrorCode IJacobianShift(TS ts, PetscReal t, Vec U, Vec Udot, PetscR
   PetscCall(MatScale(B, -1));
   PetscCall(MatShift(B, shift));
   fp->jac_shift = shift;
-  fp->factorizations++;
+  if (!(shift == fp->factor_free)) fp->factorizations++; /* a restart rebuilding the saved factor */
+  fp->factor_free = NAN;
   PetscFunctionReturn(0);
 }
 
@@ -222,6 +230,7 @@ PetscErrorCode OdFPCreateOperatorTS(OdFP fp)
     PetscCall(TSSetRHSJacobian(fp->ts, fp->A, fp->A, TSComputeRHSJacobianConstant, NULL));
   }
   PetscCall(VecDuplicate(fp->P, &fp->Pold));
+  PetscCall(VecZeroEntries(fp->Pold)); /* the fused path never sets it, a checkpoint stores it */
   PetscCall(DMCreateLocalVector(fp->da, &fp->Ploc));
   PetscCall(TSSetSolution(fp->ts, fp->P));
   PetscCall(TSSetTime(fp->ts, 0));
@@ -262,12 +271,14 @@ static PetscErrorCode StepTS(OdFP fp, PetscReal dt)
   TSConvergedReason reason;
   PetscFunctionBegin;
   PetscCall(TSSetTimeStep(fp->ts, dt));
-  if (fp->conservative) PetscCall(VecCopy(fp->P, fp->Pold));
+  PetscCall(VecCopy(fp->P, fp->Pold)); /* the flux-form update and a checkpoint need it */
   PetscCall(TSStep(fp->ts));
   PetscCall(TSGetConvergedReason(fp->ts, &reason));
   PetscCheck(reason >= 0, fp->comm, PETSC_ERR_NOT_CONVERGED, "time integration failed at t = %g (TS reason %s)", (double)fp->time, TSConvergedReasons[reason]);
   const PetscReal tprev = fp->time;
   PetscCall(TSGetTime(fp->ts, &fp->time));
+  /* the step taken (the one asked unless the controller rejected it): a restart replays it */
+  fp->t_prev = tprev, fp->dt_last = fp->time == tprev + dt ? dt : fp->time - tprev;
   if (fp->conservative) PetscCall(fp->ops->flux_update(fp, fp->P, fp->time - tprev));
   PetscCall(LocalMin(fp));
   PetscFunctionReturn(0);
@@ -314,32 +325,113 @@ PetscErrorCode OdFPRecordCommon(OdFP fp, PetscInt k, PetscReal mass, PetscReal e
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OdFPRun(OdFP fp)
+/* The TS path's step-size controller estimates the error from the two previous solutions and
+   their times, which live inside TS (not in the checkpoint). Replaying the last step from the
+   saved previous solution puts them there; its result is then replaced by the saved solution
+   (that of the uninterrupted run) and the saved proposal for the next step is restored (the
+   first step of a fresh TS has no error estimate and would keep its size). Counters and
+   accumulators the replay touches are restored. */
+static PetscErrorCode ReplayLastStep(OdFP fp)
 {
-  OdProgress prog;
-  double t0;
+  const PetscReal t_k = fp->time, pmin = fp->P_min_local, esc[3] = {fp->esc_left, fp->esc_right, fp->clipped};
+  PetscInt its;
+  Vec keep;
   PetscFunctionBegin;
-  PetscCheck(fp->setup, fp->comm, PETSC_ERR_ORDER, "call OdFPSetUp() first");
+  PetscCall(VecDuplicate(fp->P, &keep));
+  PetscCall(VecCopy(fp->P, keep));
+  PetscCall(VecCopy(fp->Pold, fp->P));
+  fp->time = fp->t_prev;
+  PetscCall(TSSetTime(fp->ts, fp->t_prev));
+  PetscCall(StepTS(fp, fp->dt_last));
+  PetscCall(VecCopy(keep, fp->P));
+  PetscCall(VecDestroy(&keep));
+  fp->time = t_k;
+  PetscCall(TSSetTime(fp->ts, t_k));
+  PetscCall(TSSetTimeStep(fp->ts, fp->ck_state[1]));
+  fp->P_min_local = pmin, fp->esc_left = esc[0], fp->esc_right = esc[1], fp->clipped = esc[2];
+  PetscCall(TSGetKSPIterations(fp->ts, &its));
+  fp->linear_its0 -= its;
+  PetscFunctionReturn(0);
+}
+
+/* -restart: continue from OUTPUT.ckpt if it exists; *k0 is the last output already recorded. */
+static PetscErrorCode Resume(OdFP fp, PetscInt *k0)
+{
+  PetscBool found;
+  PetscFunctionBegin;
+  PetscCall(OdFPCheckpointLoad(fp, k0, &found));
+  if (!found) {
+    PetscCall(PetscPrintf(fp->comm, "[fp] -restart: no checkpoint %s yet, starting from the beginning\n", OdCheckpointGetPath(fp->ckpt)));
+    PetscFunctionReturn(0);
+  }
+  if (!fp->fused) PetscCall(ReplayLastStep(fp));
+  PetscCall(PetscPrintf(fp->comm, "[fp] restarting from %s at t = %g (output %" PetscInt_FMT " of %" PetscInt_FMT ")\n", OdCheckpointGetPath(fp->ckpt), (double)fp->time, *k0, fp->nt - 1));
+  PetscFunctionReturn(0);
+}
+
+/* Output 0, or (resumable, -restart) the state of the checkpoint. */
+static PetscErrorCode Start(OdFP fp, PetscBool resumable, PetscInt *k0)
+{
+  PetscFunctionBegin;
+  *k0 = 0;
   fp->steps = 0;
   fp->mass_drift = 0;
   fp->time = 0;
   fp->P_min_local = PETSC_MAX_REAL;
+  fp->linear_its0 = 0;
+  if (resumable && fp->restart) PetscCall(Resume(fp, k0));
+  if (*k0 > 0) PetscFunctionReturn(0);
   PetscCall(LocalMin(fp));
   PetscCall(fp->ops->record(fp, 0));
-  OdProgressStart(&prog, fp->comm, fp->dim == 1 ? "fp" : "fp2d", fp->t_final, 0, fp->quiet);
-  OdProgressSetUnits(&prog, "cell-steps", (double)(fp->dim == 1 ? fp->n : fp->nx * fp->ny)); /* progress counts simulated SGD steps */
-  t0 = MPI_Wtime();
   if (!fp->fused) PetscCall(TSMonitor(fp->ts, 0, 0, fp->P));
-  for (PetscInt k = 1; k < fp->nt; k++) {
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunLoop(OdFP fp, PetscBool resumable, PetscBool *interrupted)
+{
+  OdProgress prog;
+  PetscInt k0, its;
+  double t0, last;
+  PetscFunctionBegin;
+  *interrupted = PETSC_FALSE;
+  PetscCheck(fp->setup, fp->comm, PETSC_ERR_ORDER, "call OdFPSetUp() first");
+  PetscCall(Start(fp, resumable, &k0));
+  OdProgressStart(&prog, fp->comm, fp->dim == 1 ? "fp" : "fp2d", fp->t_final, fp->t[k0], fp->quiet);
+  OdProgressSetUnits(&prog, "cell-steps", (double)(fp->dim == 1 ? fp->n : fp->nx * fp->ny)); /* progress counts simulated SGD steps */
+  t0 = last = MPI_Wtime();
+  for (PetscInt k = k0 + 1; k < fp->nt && !*interrupted; k++) {
     PetscCall(Advance(fp, fp->t[k]));
     PetscCall(fp->ops->record(fp, k));
-    PetscCall(OdProgressUpdate(&prog, fp->t[k]));
+    if (resumable && k < fp->nt - 1) PetscCall(OdFPCheckpointStep(fp, k, &last, interrupted));
+    if (!*interrupted) PetscCall(OdProgressUpdate(&prog, fp->t[k]));
   }
   fp->wall_ts = MPI_Wtime() - t0;
-  if (!fp->fused) PetscCall(TSGetKSPIterations(fp->ts, &fp->linear_its));
+  if (*interrupted) {
+    PetscCall(OdProgressInterrupted(&prog, fp->time));
+    PetscFunctionReturn(0);
+  }
+  if (!fp->fused) PetscCall(TSGetKSPIterations(fp->ts, &its));
+  if (!fp->fused) fp->linear_its = fp->linear_its0 + its;
   PetscCall(OdProgressFinish(&prog));
   if (fp->ops->after_run) PetscCall(fp->ops->after_run(fp));
   fp->ran = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdFPRun(OdFP fp)
+{
+  PetscBool interrupted;
+  PetscFunctionBegin;
+  PetscCall(RunLoop(fp, PETSC_FALSE, &interrupted));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdFPRunResumable(OdFP fp, PetscBool *interrupted)
+{
+  PetscFunctionBegin;
+  PetscCheck(fp->setup, fp->comm, PETSC_ERR_ORDER, "call OdFPSetUp() first");
+  if (!fp->ckpt) PetscCall(OdFPCheckpointDeclare(fp));
+  PetscCall(RunLoop(fp, PETSC_TRUE, interrupted));
   PetscFunctionReturn(0);
 }
 
@@ -348,6 +440,7 @@ PetscErrorCode OdFPWrite(OdFP fp)
   PetscFunctionBegin;
   PetscCheck(fp->ran, fp->comm, PETSC_ERR_ORDER, "call OdFPRun() first");
   PetscCall(fp->ops->write(fp));
+  if (fp->ckpt) PetscCall(OdCheckpointRemove(fp->ckpt)); /* only now is the work safe */
   PetscFunctionReturn(0);
 }
 

@@ -8,8 +8,8 @@ OD_COMMAND_ADAPTERS(OdFP, OdFP)
 static PetscErrorCode OdFPCmdRun(void *obj, PetscBool *interrupted)
 {
   PetscFunctionBegin;
-  *interrupted = PETSC_FALSE;
-  PetscCall(OdFPRun((OdFP)obj));
+  PetscCall(OdFPRunResumable((OdFP)obj, interrupted));
+  if (*interrupted) PetscFunctionReturn(0); /* a checkpoint, no output: the driver prints the hint */
   PetscCall(OdFPWrite((OdFP)obj));
   PetscFunctionReturn(0);
 }

@@ -104,7 +104,8 @@ static PetscErrorCode Factor(OdFP fp, PetscReal dt)
   FactorLocal(fp, dt);
   if (fp->size > 1) PetscCall(FactorSpikes(fp));
   f->dt = dt;
-  fp->factorizations++;
+  if (!(dt == fp->factor_free)) fp->factorizations++; /* a restart rebuilding the saved factor */
+  fp->factor_free = NAN;
   PetscFunctionReturn(0);
 }
 

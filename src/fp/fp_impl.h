@@ -10,6 +10,7 @@
 #include "optdyn/fp.h"
 #include "optdyn/landscape2d.h"
 #include "optdyn/output.h"
+#include "optdyn/checkpoint.h"
 
 typedef enum { OD_FP_STEP_AUTO = 0, OD_FP_STEP_FUSED = 1, OD_FP_STEP_TS = 2 } OdFPStepMethod;
 
@@ -84,6 +85,17 @@ struct _n_OdFP {
   PetscReal P_min_local, P_min, mass_drift, mass0;
   PetscInt steps;
   double wall_ts;
+  /* checkpoint/restart (fp_checkpoint.c); only OdFPRunResumable() uses them */
+  PetscBool restart;
+  PetscReal ckpt_interval; /* seconds between checkpoints (0: after every output time) */
+  PetscInt stop_after;     /* testing: raise the stop flag after this output index (0: never) */
+  OdCheckpoint ckpt;
+  PetscReal *ck_P, *ck_Pprev, *ck_snap; /* gathered natural-order copies (every rank: Read broadcasts) */
+  PetscReal ck_state[8];
+  PetscInt ck_k, ck_steps, ck_fact, ck_lits;
+  PetscReal t_prev, dt_last; /* TS path: time before the last step and its size (restart replays it) */
+  PetscReal factor_free;     /* factor key a restart had to rebuild: rebuilding it is not counted */
+  PetscInt linear_its0;      /* Krylov iterations of the run before a restart */
 
   /* ---- 1-D (fp_assemble1d.c, fp_fused.c, fp_mc.c) ---- */
   OdLandscape landscape;
@@ -128,6 +140,11 @@ PetscErrorCode OdFPRecordCommon(OdFP fp, PetscInt k, PetscReal mass, PetscReal e
 /* fp_assemble1d.c, fp_stationary1d.c */
 PetscReal OdFPPotentialDrop(OdFP fp, PetscReal xa, PetscReal xb);
 PetscErrorCode OdFPSolveStationary(OdFP fp);
+/* fp_checkpoint.c */
+PetscErrorCode OdFPCheckpointDeclare(OdFP fp);
+PetscErrorCode OdFPCheckpointStep(OdFP fp, PetscInt k, double *last, PetscBool *stopped);
+PetscErrorCode OdFPCheckpointLoad(OdFP fp, PetscInt *k0, PetscBool *found);
+PetscErrorCode OdFPCheckpointFree(OdFP fp);
 /* fp_fused.c */
 PetscErrorCode OdFPFusedStep1D(OdFP fp, PetscReal dt);
 PetscErrorCode OdFPFusedDestroy(OdFP fp);
