@@ -20,8 +20,9 @@ for name in yaml landscape finite checkpoint idx; do
     "$build/tests/fuzz/fuzz_$name" "$regress"/* >"$build/fuzz_$name.regress.log" 2>&1 || { echo "fuzz $name: a committed regression input fails again"; status=1; }
   fi
   log="$build/fuzz_$name.log"
+  seeds=(); [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name") # committed seed inputs
   if "$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -artifact_prefix="$crashes/" -print_final_stats=1 \
-       "$work" tests/fuzz/corpus/$name >"$log" 2>&1; then
+       "$work" "${seeds[@]}" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
     echo "fuzz $name: $runs executions in ${secs} s, no crash"
   else
