@@ -170,7 +170,12 @@ PetscErrorCode OdEsValidate(OdEs e)
   PetscCheck(PetscMax(e->nsigma0, 1) * e->runs <= 65535, e->comm, PETSC_ERR_USER_INPUT, "option -es_runs = %" PetscInt_FMT " is not allowed: (number of sigma0 values) x runs must be <= 65535", e->runs);
   PetscCheck(!e->bound || d == 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_bound is not allowed for d = %" PetscInt_FMT ": the U(mu, sigma) grid needs d = 1", d);
   PetscCheck(e->N <= 1000000000 && e->G <= 2000000000, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is too large", e->N);
-  PetscCheck(e->mode == MODE_VARIANCE || e->N >= 2, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed: a search gradient needs at least 2 samples per generation", e->N);
+  { /* an objective that computes its own search gradient (e.g. the mlp objective's backprop
+       reference) may use one member; a sampled search gradient needs at least two */
+    const OdEsPopulationHook *hook = OdEsObjectiveGetPopulationHook(e->obj);
+    const PetscBool own_gradient = hook && !hook->parameter_noise ? PETSC_TRUE : PETSC_FALSE;
+    PetscCheck(e->mode == MODE_VARIANCE || own_gradient || e->N >= 2, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed: a search gradient needs at least 2 samples per generation", e->N);
+  }
   { /* fitness arrays (3 N), history (G x (6 + 2 d)), replicate results; the perturbations are regenerated, not stored */
     char advice[128];
     snprintf(advice, sizeof advice, "-es_population = %" PetscInt_FMT ", -es_generations = %" PetscInt_FMT " or -es_dim", e->N, e->G);

@@ -71,7 +71,7 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
 else echo "skip knowledge: no /usr/share/datasets/fashion-mnist"; fi
 
 echo "--- 2. kill -9 of one rank of a 2-rank run"
-E=(escape -escape_T_num 6 -escape_walkers 6000 -escape_chunk 100 -escape_steps 100,3000 -sweep_checkpoint_interval 0 -quiet)
+E=(escape -escape_T_num 6 -escape_T_max 0.012 -escape_walkers 40000 -escape_chunk 1000 -escape_steps 100,3000 -sweep_checkpoint_interval 0 -quiet) # long enough to kill on an idle machine
 "$OPTDYN" "${E[@]}" -o k9.ref.h5 >/dev/null
 "$MPIEXEC" -q --oversubscribe -n 2 "$OPTDYN" "${E[@]}" -o k9.h5 >k9.log 2>&1 &
 mpid=$!

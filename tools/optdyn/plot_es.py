@@ -262,7 +262,7 @@ def plot_mlp(run, outdir, plt):
         ax.grid(alpha=0.3)
     m = run.group_attrs("es/metrics")
     fig.suptitle(f"mlp, {label}: test accuracy {m.get('test_accuracy', float('nan')):.4f}", fontsize=10)
-    _save(fig, outdir, "es_mlp_training.png", written)
+    _save(fig, run, outdir, "es_mlp_training.png", written)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.semilogy(gen, run["es/metrics/param_norm"], label="|mu| (parameter vector)")
@@ -274,7 +274,7 @@ def plot_mlp(run, outdir, plt):
     ax2.set_ylabel("sigma (RMS)")
     ax2.legend(loc="upper right", fontsize=8)
     ax.set_title(f"norms with sigma overlaid: {label}", fontsize=9)
-    _save(fig, outdir, "es_mlp_norms.png", written)
+    _save(fig, run, outdir, "es_mlp_norms.png", written)
     plt.close(fig)
     if run.group_attrs("es").get("distribution") in ("separable", b"separable") and "es/sigma_final" in run:
         written += _plot_layer_variances(run, outdir, plt, gen, label)
@@ -296,7 +296,7 @@ def _plot_layer_variances(run, outdir, plt, gen, label):
     ax.set_ylabel("mean sigma^2 of the layer's parameters")
     ax.set_title(f"per-layer variances of the separable distribution: {label}", fontsize=9)
     ax.legend(fontsize=8)
-    _save(fig, outdir, "es_mlp_layer_variances.png", written)
+    _save(fig, run, outdir, "es_mlp_layer_variances.png", written)
     plt.close(fig)
     return written
 
