@@ -268,6 +268,7 @@ def plot_mlp(run, outdir, plt):
     ax.semilogy(gen, run["es/metrics/param_norm"], label="|mu| (parameter vector)")
     ax.semilogy(gen, np.maximum(run["es/grad_norm"], 1e-300), lw=0.7, label="|search gradient of mu|")
     ax.set_xlabel("generation")
+    ax.set_ylabel("norm (log scale)")
     ax.legend(loc="upper left", fontsize=8)
     ax2 = ax.twinx()
     ax2.plot(gen, run["es/sigma"], "k--", lw=1, label=f"sigma ({_text(run.group_attrs('es').get('sigma_update'))})")
