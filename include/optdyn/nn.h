@@ -155,6 +155,12 @@ typedef void (*OdMLPPreactHook)(void *ctx, PetscInt layer, PetscInt B, PetscInt 
  * each example's loss for labels[b] (labels may be NULL). hook may be NULL.
  */
 PetscErrorCode OdMLPForwardBatch(OdMLP mlp, const double theta[], PetscInt B, const double X[], const PetscInt labels[], OdMLPWork work, OdMLPPreactHook hook, void *ctx, double loss[]);
+/**
+ * Forward a batch from given pre-activations Z (B x n_first) of layer `first` (1..L): the
+ * layers below are not evaluated (callers that share them between several passes compute
+ * them once). Layers first+1..L go through the hook as in OdMLPForwardBatch.
+ */
+PetscErrorCode OdMLPForwardBatchFrom(OdMLP mlp, const double theta[], PetscInt B, PetscInt first, const double Z[], const PetscInt labels[], OdMLPWork work, OdMLPPreactHook hook, void *ctx, double loss[]);
 /** Mean gradient over the batch of the last OdMLPForwardBatch (same X, labels) into grad. */
 PetscErrorCode OdMLPBackwardBatch(OdMLP mlp, const double theta[], PetscInt B, const double X[], const PetscInt labels[], OdMLPWork work, double grad[]);
 

@@ -2,6 +2,7 @@
    summation order (built with -ffp-contract=off, see CMakeLists.txt) and batch products
    through OpenBLAS. */
 #include <math.h>
+#include <string.h>
 #include <cblas.h>
 #include "optdyn/nn.h"
 
@@ -327,21 +328,44 @@ double OdMLPStepSGD(OdMLP m, double theta[], const double x[], PetscInt label, d
 
 void OdMLPSetUpBLAS(void) { openblas_set_num_threads(1); }
 
+/* Layers first..L from the activations a[first-1] already in w; the hook sees each Z. */
+static void ForwardLayersBatch(OdMLP m, const double theta[], PetscInt B, PetscInt first, OdMLPWork w, OdMLPPreactHook hook, void *ctx)
+{
+  for (PetscInt l = first; l <= m->L; l++) {
+    const PetscInt nin = m->n[l - 1], nout = m->n[l];
+    double *Z = w->z[l];
+    for (PetscInt b = 0; b < B; b++) memcpy(Z + b * nout, theta + m->boff[l], (size_t)nout * sizeof(double));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)nout, (int)nin, 1.0, w->a[l - 1], (int)nin, theta + m->woff[l], (int)nout, 1.0, Z, (int)nout);
+    if (hook) hook(ctx, l, B, nout, Z);
+    Activate(OdMLPActivation(m, l), B * nout, Z, w->a[l]);
+  }
+}
+
+static void BatchLosses(OdMLP m, PetscInt B, const PetscInt labels[], OdMLPWork w, double loss[])
+{
+  if (loss && labels)
+    for (PetscInt b = 0; b < B; b++) loss[b] = LossAndGradient(m->loss, m->n[m->L], OdMLPOutput(w, b), labels[b], NULL);
+}
+
 PetscErrorCode OdMLPForwardBatch(OdMLP m, const double theta[], PetscInt B, const double X[], const PetscInt labels[], OdMLPWork w, OdMLPPreactHook hook, void *ctx, double loss[])
 {
   PetscFunctionBegin;
   PetscCheck(B >= 1 && B <= w->bmax, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "batch of %" PetscInt_FMT " examples does not fit the workspace (at most %" PetscInt_FMT ")", B, w->bmax);
   PetscCall(PetscArraycpy(w->a[0], X, B * m->n[0]));
-  for (PetscInt l = 1; l <= m->L; l++) {
-    const PetscInt nin = m->n[l - 1], nout = m->n[l];
-    double *Z = w->z[l];
-    for (PetscInt b = 0; b < B; b++) PetscCall(PetscArraycpy(Z + b * nout, theta + m->boff[l], nout));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)nout, (int)nin, 1.0, w->a[l - 1], (int)nin, theta + m->woff[l], (int)nout, 1.0, Z, (int)nout);
-    if (hook) hook(ctx, l, B, nout, Z);
-    Activate(OdMLPActivation(m, l), B * nout, Z, w->a[l]);
-  }
-  if (loss && labels)
-    for (PetscInt b = 0; b < B; b++) loss[b] = LossAndGradient(m->loss, m->n[m->L], OdMLPOutput(w, b), labels[b], NULL);
+  ForwardLayersBatch(m, theta, B, 1, w, hook, ctx);
+  BatchLosses(m, B, labels, w, loss);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdMLPForwardBatchFrom(OdMLP m, const double theta[], PetscInt B, PetscInt first, const double Z[], const PetscInt labels[], OdMLPWork w, OdMLPPreactHook hook, void *ctx, double loss[])
+{
+  PetscFunctionBegin;
+  PetscCheck(B >= 1 && B <= w->bmax, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "batch of %" PetscInt_FMT " examples does not fit the workspace (at most %" PetscInt_FMT ")", B, w->bmax);
+  PetscCheck(first >= 1 && first <= m->L, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "layer %" PetscInt_FMT " is not in 1..%" PetscInt_FMT, first, m->L);
+  PetscCall(PetscArraycpy(w->z[first], Z, B * m->n[first]));
+  Activate(OdMLPActivation(m, first), B * m->n[first], w->z[first], w->a[first]);
+  ForwardLayersBatch(m, theta, B, first + 1, w, hook, ctx);
+  BatchLosses(m, B, labels, w, loss);
   PetscFunctionReturn(0);
 }
 

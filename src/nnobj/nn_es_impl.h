@@ -17,7 +17,7 @@ typedef struct {
   PetscInt L, sizes[OD_NNES_MAX_LAYERS + 1], P;
   OdDataset train, test;
   PetscInt ntrain, nval;      /* training examples [0, ntrain), validation [ntrain, ntrain + nval) */
-  PetscInt B, K, monitor, chunk;
+  PetscInt B, K, monitor, chunk, maxw; /* maxw: widest layer 1..L */
   /* technique */
   PetscInt method, safe_kind, safe_batch;
   PetscReal safe_floor;
@@ -33,6 +33,7 @@ typedef struct {
   double *A2, *M;             /* local reparameterization: B x max width scratch */
   double *xi, *v, *S2;        /* local reparameterization: noise, variances per layer (B x width), sigma^2 per parameter */
   PetscInt *unit0;            /* first unit index of each layer for OdEsExampleNoise */
+  double *z1, *msum, *m2sum;  /* local: layer 1's mean pre-activations (shared by all members) and member sums of its gradient weights (B x n_1) */
   double *floss;              /* per-example losses of all members [N][B] (local, example) */
   PetscInt N_alloc;
   /* the local-reparameterization forward hook's view of the member */

@@ -125,7 +125,8 @@ static void BuildMember(const OdEsGeneration *gen, PetscInt n, const double *s, 
 
 /* ---------------------------------------------------------------- local reparameterization */
 
-/* Pre-activation hook: Z += sgn sqrt(V) xi with V = A^2 sigma_W^2 + sigma_b^2 (keeps xi, V). */
+/* Pre-activation hook of layers 2..L: Z += sgn sqrt(V) xi with V = A^2 sigma_W^2 + sigma_b^2
+   (keeps xi, V). */
 static void LocalHook(void *ctx, PetscInt l, PetscInt B, PetscInt n, double Z[])
 {
   NNEs *c = (NNEs *)ctx;
@@ -149,38 +150,82 @@ static void FillSigma2(NNEs *c, const OdEsGeneration *gen)
   for (PetscInt i = 0; i < c->P; i++) c->S2[i] = SigmaOf(gen, i) * SigmaOf(gen, i);
 }
 
-/* Forward member n with activation noise; per-example losses into loss[B]. */
+/* Layer 1 sees the data itself, so its pre-activations have the same mean X mu_W + mu_b and
+   variance V = X^2 sigma_W^2 + sigma_b^2 for every member: only the noise xi differs. Both
+   are computed once per generation (the n_0 x n_1 products are nearly all of a member's cost)
+   and shared by all members: z1 and the layer-1 block of v. Needs the batch in X. */
+static void LocalSharedLayer1(NNEs *c, const OdEsGeneration *gen)
+{
+  const PetscInt B = c->B, nin = c->sizes[0], n = c->sizes[1], wo = OdMLPWeightOffset(c->mlp, 1), bo = OdMLPBiasOffset(c->mlp, 1);
+  FillSigma2(c, gen);
+  for (PetscInt b = 0; b < B; b++)
+    for (PetscInt i = 0; i < n; i++) c->z1[b * n + i] = gen->mu[bo + i], c->v[b * n + i] = c->S2[bo + i];
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)n, (int)nin, 1.0, c->X, (int)nin, gen->mu + wo, (int)n, 1.0, c->z1, (int)n);
+  for (PetscInt q = 0; q < B * nin; q++) c->A2[q] = c->X[q] * c->X[q];
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)n, (int)nin, 1.0, c->A2, (int)nin, c->S2 + wo, (int)n, 1.0, c->v, (int)n);
+}
+
+/* Forward member n with activation noise; per-example losses into loss[B]. Layer 1 from the
+   shared z1, v (LocalSharedLayer1 first), the layers above through LocalHook. */
 static PetscErrorCode LocalForward(NNEs *c, const OdEsGeneration *gen, PetscInt n, double loss[])
 {
+  const PetscInt B = c->B, n1 = c->sizes[1];
   PetscInt k;
   PetscReal sgn;
   PetscFunctionBegin;
   MemberNoise(gen, n, &k, &sgn);
   c->hook_gen = gen, c->hook_member = k, c->hook_sign = (PetscInt)sgn;
-  PetscCall(OdMLPForwardBatch(c->mlp, gen->mu, c->B, c->X, c->labels, c->work, LocalHook, c, loss));
+  for (PetscInt b = 0; b < B; b++) {
+    double *xi = c->xi + b * n1, *Z = c->M + b * n1;
+    const double *V = c->v + b * n1, *z1 = c->z1 + b * n1;
+    OdEsExampleNoise(gen, k, b, 0, n1, xi);
+    for (PetscInt i = 0; i < n1; i++) Z[i] = z1[i] + c->hook_sign * sqrt(V[i]) * xi[i];
+  }
+  PetscCall(OdMLPForwardBatchFrom(c->mlp, gen->mu, B, 1, c->M, c->labels, c->work, LocalHook, c, loss));
   PetscFunctionReturn(0);
 }
 
+/* The weights of eq. (30) for layer l's units: M = cw sgn xi / sqrt(V) (mean) and
+   M2 = cw (xi^2 - 1) / (2 V) (variance); their column sums are the bias terms. */
+static void LocalUnitWeights(NNEs *c, PetscInt l, PetscReal sgn, const double cw[], double M[], double M2[])
+{
+  const PetscInt B = c->B, n = c->sizes[l], P = c->P, bo = OdMLPBiasOffset(c->mlp, l);
+  const double *xi = c->xi + B * c->unit0[l], *V = c->v + B * c->unit0[l];
+  for (PetscInt b = 0; b < B; b++)
+    for (PetscInt i = 0; i < n; i++) {
+      const double x = xi[b * n + i], v = V[b * n + i];
+      M[b * n + i] = cw[b] * sgn * x / sqrt(v), M2[b * n + i] = cw[b] * (x * x - 1) / (2 * v);
+      c->glo[bo + i] += M[b * n + i], c->glo[P + bo + i] += M2[b * n + i];
+    }
+}
+
 /* Add member n's terms of eq. (30) with example weights cw[B]: glo[0..P) += dU/dmu terms,
-   glo[P..2P) += dU/dsigma^2 terms (before the 1/(N B)). Uses the last LocalForward. */
+   glo[P..2P) += dU/dsigma^2 terms (before the 1/(N B)). Uses the last LocalForward. Layer 1's
+   weight terms are X^T M summed over members: only M is summed here (msum, m2sum), the product
+   with the shared X is LocalLayer1Gradient's, once per generation. */
 static void LocalAccumulate(NNEs *c, PetscReal sgn, const double cw[])
 {
-  const PetscInt B = c->B, P = c->P;
-  for (PetscInt l = c->L; l >= 1; l--) {
-    const PetscInt nin = c->sizes[l - 1], n = c->sizes[l], wo = OdMLPWeightOffset(c->mlp, l), bo = OdMLPBiasOffset(c->mlp, l);
-    const double *A = OdMLPLayerActivations(c->work, l - 1), *xi = c->xi + B * c->unit0[l], *V = c->v + B * c->unit0[l];
-    for (PetscInt b = 0; b < B; b++)
-      for (PetscInt i = 0; i < n; i++) c->M[b * n + i] = cw[b] * sgn * xi[b * n + i] / sqrt(V[b * n + i]);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, A, (int)nin, c->M, (int)n, 1.0, c->glo + wo, (int)n);
-    for (PetscInt b = 0; b < B; b++)
-      for (PetscInt i = 0; i < n; i++) c->glo[bo + i] += c->M[b * n + i];
-    for (PetscInt b = 0; b < B; b++)
-      for (PetscInt i = 0; i < n; i++) c->M[b * n + i] = cw[b] * (xi[b * n + i] * xi[b * n + i] - 1) / (2 * V[b * n + i]);
+  const PetscInt B = c->B, P = c->P, n1 = c->sizes[1];
+  double *M = c->M, *M2 = c->M + B * c->maxw;
+  for (PetscInt l = c->L; l >= 2; l--) {
+    const PetscInt nin = c->sizes[l - 1], n = c->sizes[l], wo = OdMLPWeightOffset(c->mlp, l);
+    const double *A = OdMLPLayerActivations(c->work, l - 1);
+    LocalUnitWeights(c, l, sgn, cw, M, M2);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, A, (int)nin, M, (int)n, 1.0, c->glo + wo, (int)n);
     for (PetscInt q = 0; q < B * nin; q++) c->A2[q] = A[q] * A[q];
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, c->A2, (int)nin, c->M, (int)n, 1.0, c->glo + P + wo, (int)n);
-    for (PetscInt b = 0; b < B; b++)
-      for (PetscInt i = 0; i < n; i++) c->glo[P + bo + i] += c->M[b * n + i];
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, c->A2, (int)nin, M2, (int)n, 1.0, c->glo + P + wo, (int)n);
   }
+  LocalUnitWeights(c, 1, sgn, cw, M, M2);
+  for (PetscInt q = 0; q < B * n1; q++) c->msum[q] += M[q], c->m2sum[q] += M2[q];
+}
+
+/* glo's layer-1 weight terms: X^T msum and (X^2)^T m2sum. */
+static void LocalLayer1Gradient(NNEs *c)
+{
+  const PetscInt B = c->B, P = c->P, nin = c->sizes[0], n = c->sizes[1], wo = OdMLPWeightOffset(c->mlp, 1);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, c->X, (int)nin, c->msum, (int)n, 1.0, c->glo + wo, (int)n);
+  for (PetscInt q = 0; q < B * nin; q++) c->A2[q] = c->X[q] * c->X[q];
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)nin, (int)n, (int)B, 1.0, c->A2, (int)nin, c->m2sum, (int)n, 1.0, c->glo + P + wo, (int)n);
 }
 
 /* ---------------------------------------------------------------- per-example weight noise */
@@ -223,7 +268,7 @@ static PetscErrorCode Evaluate(void *ctx, const OdEsGeneration *gen, PetscInt lo
   PetscFunctionBegin;
   PetscCall(NNEsLoadBatch(c, gen));
   if (c->method == NNES_SAFE) PetscCall(SafeSensitivity(c, gen));
-  if (c->method == NNES_LOCAL) FillSigma2(c, gen);
+  if (c->method == NNES_LOCAL) LocalSharedLayer1(c, gen);
   if ((c->method == NNES_LOCAL || c->method == NNES_EXAMPLE) && c->N_alloc < gen->population) {
     PetscCall(PetscFree(c->floss));
     PetscCall(PetscMalloc1(gen->population * c->B, &c->floss));
@@ -296,8 +341,9 @@ static PetscErrorCode ActivationGradient(NNEs *c, const OdEsGeneration *gen, con
       for (PetscInt n = 0; n < N; n++) base[b] += c->floss[n * B + b] / N;
     }
   }
-  if (c->method == NNES_LOCAL) FillSigma2(c, gen);
+  if (c->method == NNES_LOCAL) LocalSharedLayer1(c, gen);
   for (PetscInt i = 0; i < 2 * P; i++) c->glo[i] = 0;
+  for (PetscInt q = 0; q < B * c->sizes[1]; q++) c->msum[q] = c->m2sum[q] = 0;
   for (PetscInt n = 0; n < N; n++) {
     PetscInt k;
     PetscReal sgn;
@@ -308,6 +354,7 @@ static PetscErrorCode ActivationGradient(NNEs *c, const OdEsGeneration *gen, con
       LocalAccumulate(c, sgn, cw);
     } else ExampleAccumulate(c, gen, n, cw);
   }
+  if (c->method == NNES_LOCAL) LocalLayer1Gradient(c);
   for (PetscInt i = 0; i < 2 * P; i++) c->glo[i] /= (double)N * B;
   PetscCall(PetscFree2(cw, base));
   PetscFunctionReturn(0);

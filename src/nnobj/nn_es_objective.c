@@ -114,6 +114,7 @@ static PetscErrorCode NNEsDestroy(void *ctx)
   PetscCall(PetscFree4(c->xi, c->v, c->S2, c->unit0));
   PetscCall(PetscFree(c->floss));
   PetscCall(PetscFree2(c->A2, c->M));
+  PetscCall(PetscFree3(c->z1, c->msum, c->m2sum));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }
@@ -186,13 +187,15 @@ static PetscErrorCode AllocateWork(NNEs *c)
   PetscFunctionBegin;
   c->chunk = PetscMax(c->B, 1000);
   for (PetscInt l = 1; l <= c->L; l++) units += c->sizes[l], maxw = PetscMax(maxw, c->sizes[l]);
+  c->maxw = maxw;
   PetscCall(OdMLPWorkCreate(c->mlp, c->chunk, &c->work));
   PetscCall(OdMLPWorkCreate(c->mlp, 1, &c->work1));
   PetscCall(PetscMalloc4(c->chunk * c->sizes[0], &c->X, c->sizes[0], &c->x1, c->P, &c->w, c->chunk, &c->loss));
   PetscCall(PetscMalloc4(c->P, &c->grad1, 2 * c->P, &c->glo, c->P, &c->gs2, c->P, &c->s));
   PetscCall(PetscMalloc2(c->chunk, &c->labels, c->B, &c->idx));
   PetscCall(PetscMalloc4(c->B * units, &c->xi, c->B * units, &c->v, c->P, &c->S2, c->L + 1, &c->unit0));
-  PetscCall(PetscMalloc2(c->B * PetscMax(maxw, c->sizes[0]), &c->A2, c->B * maxw, &c->M));
+  PetscCall(PetscMalloc2(c->B * PetscMax(maxw, c->sizes[0]), &c->A2, 2 * c->B * maxw, &c->M)); /* M and M2 of LocalAccumulate */
+  PetscCall(PetscMalloc3(c->B * c->sizes[1], &c->z1, c->B * c->sizes[1], &c->msum, c->B * c->sizes[1], &c->m2sum));
   c->unit0[1] = 0;
   for (PetscInt l = 2; l <= c->L; l++) c->unit0[l] = c->unit0[l - 1] + c->sizes[l - 1];
   c->batch_gen = c->s_gen = -1;
