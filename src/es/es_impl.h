@@ -21,6 +21,7 @@ extern const char *const od_es_algorithm_names[];
 extern const char *const od_es_distribution_names[];
 extern const char *const od_es_sigma_update_names[];
 extern const char *const od_es_optimizer_names[];
+extern const char *const od_es_lr_schedule_names[];
 extern const char *const od_es_shaping_names[];
 extern const char *const od_es_mode_names[];
 
@@ -48,6 +49,7 @@ struct _n_OdEs {
   /* options */
   char objective_name[64];
   PetscInt algorithm, distribution, sigma_update, optimizer, shaping, mode;
+  PetscInt lr_schedule;              /* -es_lr_schedule: 0 constant, 1 cosine */
   PetscBool shaping_set, lr_set, N_set, G_set; /* defaults depend on the algorithm */
   PetscBool natural, natural_set, antithetic, baseline, bound, quiet, restart;
   PetscInt N, G, dim;

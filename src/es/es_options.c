@@ -10,6 +10,7 @@ const char *const od_es_algorithm_names[] = {"es", "vo"};
 const char *const od_es_distribution_names[] = {"isotropic", "separable", "univariate"};
 const char *const od_es_sigma_update_names[] = {"default", "fixed", "adapt", "decay"};
 const char *const od_es_optimizer_names[] = {"sgd", "momentum", "adam"};
+const char *const od_es_lr_schedule_names[] = {"constant", "cosine"};
 const char *const od_es_shaping_names[] = {"none", "centered_rank"};
 const char *const od_es_mode_names[] = {"optimize", "variance"};
 
@@ -86,6 +87,7 @@ static PetscErrorCode ReadUpdateOptions(PetscOptionItems *PetscOptionsObject, Od
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sigma_decay", "Factor per generation for -es_sigma_update decay", OD_RANGE_HALF_OPEN(0, 1), &e->sigma_decay, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sigma_min", "Lower bound on sigma (keeps sigma positive for regular gradients)", OD_RANGE_NONNEGATIVE, &e->sigma_min, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sigma_max", "Upper bound on sigma", OD_RANGE_POSITIVE, &e->sigma_max, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-lr_schedule", "Learning-rate schedule of mu: constant, or cosine (lr (1 + cos(pi g / G)) / 2 at generation g of G)", od_es_lr_schedule_names, 2, &e->lr_schedule, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-optimizer", "Update rule on the search gradient: sgd, momentum, adam", od_es_optimizer_names, 3, &e->optimizer, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-momentum", "Momentum coefficient (heavy ball: v = beta v + g)", OD_RANGE_HALF_OPEN(0, 1), &e->momentum, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-adam_beta1", "Adam beta1", OD_RANGE_HALF_OPEN(0, 1), &e->beta1, NULL));

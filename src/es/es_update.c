@@ -258,11 +258,18 @@ static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscInt t)
   }
 }
 
+/* The schedule's factor on the mean's learning rate at the current generation. */
+static PetscReal LrScheduleFactor(OdEs e)
+{
+  if (e->lr_schedule == 0) return 1.0;
+  return 0.5 * (1.0 + cos(PETSC_PI * (double)e->gen / (double)e->G));
+}
+
 /* 5. the update (same on every rank) */
 static void ApplyUpdate(OdEs e)
 {
   const PetscInt d = e->d, t = e->gen + 1, np = d + (e->adapt ? e->nsig : 0);
-  const PetscReal lr = e->adapt_lr ? e->lr_cur[0] : e->lr;
+  const PetscReal lr = (e->adapt_lr ? e->lr_cur[0] : e->lr) * LrScheduleFactor(e);
   if (e->adapt_lr)
     for (PetscInt i = 0; i < d; i++) e->last_step[i] = e->mu[i];
   for (PetscInt i = 0; i < np; i++) {
