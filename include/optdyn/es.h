@@ -80,10 +80,12 @@ extern const OdCommand OdEsCommand; /* the `optdyn es` command */
 
 /* ---- nnes2: importance mixing (src/es/es_mixing.c) ---- */
 
-/** A Gaussian N(mu, diag(sigma^2)): nsigma = 1 (isotropic) or d (separable). */
+/** A Gaussian N(mu, diag(sigma^2)): nsigma = 1 (isotropic), d (separable) or G groups
+    (layerwise: coordinate c has sigma[group[c]], group_size[g] coordinates share sigma[g]). */
 typedef struct {
   PetscInt d, nsigma;
   const PetscReal *mu, *sigma;
+  const PetscInt *group, *group_size; /* NULL unless layerwise */
 } OdEsGaussian;
 
 /**
