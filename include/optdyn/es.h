@@ -6,7 +6,8 @@
  *  - ES (Algorithm 1 of the source): Sigma = sigma^2 I fixed (or on a schedule),
  *    grad_mu ~ 1/(N sigma) sum_n f(mu + sigma eps_n) eps_n;
  *  - VO (Algorithm 2): also sigma is learned, by the search gradient of the variational
- *    upper bound U(theta) = E_p[f]; univariate / isotropic / separable Gaussians;
+ *    upper bound U(theta) = E_p[f]; univariate / isotropic / separable / layerwise (one
+ *    sigma per group of coordinates given by the objective) Gaussians;
  *    regular gradients (in (mu, sigma^2)) or natural gradients (inverse Fisher, in
  *    (mu, log sigma), so sigma stays positive).
  *  Antithetic sampling, centered-rank fitness shaping, baseline subtraction, and SGD /
