@@ -95,6 +95,8 @@ od_script_test(nnes_ranks)
 od_script_test(nnes_adaptation)
 # nnes2: importance mixing
 od_unit_test(es_mixing)
+# esgroup: the layerwise separable Gaussian (-es_distribution layerwise)
+od_script_test(es_layerwise)
 # exact SGD density operator, optdyn markov, gallery (helper exact, issue 14)
 od_unit_test(markov)
 od_mpi_test(markov_ranks)

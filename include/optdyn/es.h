@@ -6,7 +6,8 @@
  *  - ES (Algorithm 1 of the source): Sigma = sigma^2 I fixed (or on a schedule),
  *    grad_mu ~ 1/(N sigma) sum_n f(mu + sigma eps_n) eps_n;
  *  - VO (Algorithm 2): also sigma is learned, by the search gradient of the variational
- *    upper bound U(theta) = E_p[f]; univariate / isotropic / separable Gaussians;
+ *    upper bound U(theta) = E_p[f]; univariate / isotropic / separable / layerwise (one
+ *    sigma per group of coordinates given by the objective) Gaussians;
  *    regular gradients (in (mu, sigma^2)) or natural gradients (inverse Fisher, in
  *    (mu, log sigma), so sigma stays positive).
  *  Antithetic sampling, centered-rank fitness shaping, baseline subtraction, and SGD /
@@ -80,10 +81,12 @@ extern const OdCommand OdEsCommand; /* the `optdyn es` command */
 
 /* ---- nnes2: importance mixing (src/es/es_mixing.c) ---- */
 
-/** A Gaussian N(mu, diag(sigma^2)): nsigma = 1 (isotropic) or d (separable). */
+/** A Gaussian N(mu, diag(sigma^2)): nsigma = 1 (isotropic), d (separable) or G groups
+    (layerwise: coordinate c has sigma[group[c]], group_size[g] coordinates share sigma[g]). */
 typedef struct {
   PetscInt d, nsigma;
   const PetscReal *mu, *sigma;
+  const PetscInt *group, *group_size; /* NULL unless layerwise */
 } OdEsGaussian;
 
 /**

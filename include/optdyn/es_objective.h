@@ -74,6 +74,17 @@ PetscErrorCode OdEsObjectiveSetDefaults(OdEsObjective obj, const PetscReal mu0[]
 /** Known minima (row-major [n, d]) with their f values, named for output. */
 PetscErrorCode OdEsObjectiveSetMinima(OdEsObjective obj, PetscInt n, const PetscReal x[], const PetscReal f[]);
 
+/**
+ * Optional partition of the d coordinates into G groups, for `-es_distribution layerwise`
+ * (one sigma per group; e.g. the mlp objective: one group for each layer's weights and one
+ * for its biases). group[i] in [0, G) for every coordinate, every group non-empty; names[g]
+ * (< 64 characters) label the groups in the output. Copied. Objectives without groups refuse
+ * layerwise.
+ */
+PetscErrorCode OdEsObjectiveSetGroups(OdEsObjective obj, PetscInt ngroups, const PetscInt group[], const char *const names[]);
+/** The partition: G (0 when the objective has none), group index per coordinate [d], names [G]. */
+void OdEsObjectiveGetGroups(OdEsObjective obj, PetscInt *ngroups, const PetscInt **group, const char *const **names);
+
 const char *OdEsObjectiveGetName(OdEsObjective obj);
 PetscInt OdEsObjectiveGetDimension(OdEsObjective obj);
 /** Default mu0 (length d) and sigma0. */
@@ -121,7 +132,9 @@ PetscInt OdEsObjectiveBasin(OdEsObjective obj, const PetscReal w[]);
  *    `search_gradient`, which receives the utilities u[0..N-1] of all members (after
  *    shaping, identical on every rank) and returns the search gradient in the form es
  *    would otherwise compute: g_mu[d] and g_sigma[nsigma] (natural or regular as
- *    `info->natural` says; see docs/es.md). It is called on every rank with the same
+ *    `info->natural` says; see docs/es.md). A layerwise distribution (gen->group set) wants
+ *    one sigma-gradient per group: natural, the mean over the group's coordinates of the
+ *    per-coordinate natural gradient sigma_i^2 dU/dsigma_i^2; regular, the sum of dU/dsigma_i^2. It is called on every rank with the same
  *    arguments and must return bitwise the same result on every rank (it may communicate on
  *    info->comm, e.g. to sum per-rank parts in a fixed order).
  * ------------------------------------------------------------------------------------ */
@@ -135,7 +148,7 @@ typedef struct {
   PetscInt replicate;      /**< replicate index (runs x sigma0 list) */
   PetscInt d;              /**< dimension */
   const PetscReal *mu;     /**< search mean, length d */
-  const PetscReal *sigma;  /**< nsigma standard deviations (1: isotropic, d: separable) */
+  const PetscReal *sigma;  /**< nsigma standard deviations (1: isotropic, d: separable, G: layerwise) */
   PetscInt nsigma;
   PetscInt population;     /**< N */
   PetscBool antithetic;    /**< members 2k, 2k+1 are +eps_k, -eps_k */
@@ -144,7 +157,21 @@ typedef struct {
   /** Importance mixing (-es_importance_mixing): the members' parameters, row n = member n
       (N x d), filled by es; NULL otherwise. OdEsMemberParameters() copies row n when set. */
   const PetscReal *members;
+  /** -es_distribution layerwise: group index of every coordinate (length d; sigma of
+      coordinate i is sigma[group[i]]) and the number of coordinates of each group (length
+      nsigma); both NULL for the isotropic and separable distributions. Read sigma_i with
+      OdEsGenerationSigma(). */
+  const PetscInt *group;
+  const PetscInt *group_size;
 } OdEsGeneration;
+
+/** Index into sigma[] of coordinate i for nsigma standard deviations and a group map (NULL:
+    isotropic when nsigma = 1, separable otherwise). */
+static inline PetscInt OdEsSigmaIndex(PetscInt nsigma, const PetscInt *group, PetscInt i) { return nsigma == 1 ? 0 : (group ? group[i] : i); }
+/** The standard deviation of coordinate i of the generation's search distribution. */
+static inline PetscReal OdEsGenerationSigma(const OdEsGeneration *gen, PetscInt i) { return gen->sigma[OdEsSigmaIndex(gen->nsigma, gen->group, i)]; }
+/** Number of coordinates that share sigma[j] (d for isotropic, 1 for separable, n_j for layerwise). */
+static inline PetscInt OdEsGenerationGroupSize(const OdEsGeneration *gen, PetscInt j) { return gen->nsigma == 1 ? gen->d : (gen->group_size ? gen->group_size[j] : 1); }
 
 /** Fitness of members lo..hi-1 (fitness[n - lo]). */
 typedef PetscErrorCode (*OdEsPopulationEvalFn)(void *ctx, const OdEsGeneration *gen, PetscInt lo, PetscInt hi, PetscReal fitness[]);

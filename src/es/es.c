@@ -87,6 +87,7 @@ PetscErrorCode OdEsDestroy(OdEs *es)
   PetscCall(OdEsObjectiveDestroy(&e->obj));
   PetscCall(OdOutputDestroy(&e->output));
   PetscCall(PetscFree(e->mu0));
+  PetscCall(PetscFree(e->group_size));
   PetscCall(PetscFree(e->state));
   PetscCall(PetscFree4(e->w, e->w2, e->eps, e->gacc));
   PetscCall(PetscFree3(e->sacc, e->gmu, e->gsig));
@@ -108,12 +109,11 @@ PetscErrorCode OdEsDestroy(OdEs *es)
 
 static PetscErrorCode AllocateState(OdEs e)
 {
-  const PetscInt d = e->d, G = e->G, ns = e->nsig, Q = e->Q, hd = e->hist_d;
-  const PetscBool sep_hist = e->distribution == DIST_SEPARABLE && hd > 0;
+  const PetscInt d = e->d, G = e->G, ns = e->nsig, Q = e->Q, hd = e->hist_d, hs = e->hist_s;
   PetscReal *p;
   PetscFunctionBegin;
   const PetscInt M = e->nmetric, A = e->adapt_lr ? 1 : 0;
-  e->nstate = (size_t)d + ns + 2 * (size_t)(d + ns) + 6 * (size_t)G + (size_t)G * hd + (sep_hist ? (size_t)G * hd : 0) + 3 * (size_t)Q + (size_t)Q * hd;
+  e->nstate = (size_t)d + ns + 2 * (size_t)(d + ns) + 6 * (size_t)G + (size_t)G * hd + (size_t)G * hs + 3 * (size_t)Q + (size_t)Q * hd;
   e->nstate += (size_t)M * G + (M ? (size_t)d + 1 : 0) + (size_t)A * (1 + d + G);
   const size_t X = e->mixing ? (size_t)e->N * (d + 1) + d + ns + G : 0; /* importance mixing */
   e->nstate += X;
@@ -130,7 +130,7 @@ static PetscErrorCode AllocateState(OdEs e)
   e->h_fbest = p, p += G;
   e->h_fpop = p, p += G;
   e->h_mu = p, p += (size_t)G * hd;
-  e->h_sig = sep_hist ? p : NULL, p += sep_hist ? (size_t)G * hd : 0;
+  e->h_sig = hs ? p : NULL, p += (size_t)G * hs;
   e->r_f = p, p += Q;
   e->r_sigma = p, p += Q;
   e->r_basin = p, p += Q;
@@ -200,6 +200,18 @@ static PetscErrorCode SetUpOptimize(OdEs e)
   PetscFunctionReturn(0);
 }
 
+/* layerwise: one sigma per group of the objective's partition; n_g coordinates per group */
+static PetscErrorCode SetUpGroups(OdEs e)
+{
+  PetscInt ngroups;
+  PetscFunctionBegin;
+  OdEsObjectiveGetGroups(e->obj, &ngroups, &e->group, NULL);
+  e->nsig = ngroups, e->hist_s = ngroups;
+  PetscCall(PetscCalloc1(ngroups, &e->group_size));
+  for (PetscInt c = 0; c < e->d; c++) e->group_size[e->group[c]]++;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdEsSetUp(OdEs e)
 {
   const PetscReal *mu0;
@@ -217,6 +229,8 @@ PetscErrorCode OdEsSetUp(OdEs e)
   e->nsig = e->distribution == DIST_SEPARABLE ? e->d : 1;
   e->Q = (e->nsigma0 ? e->nsigma0 : 1) * e->runs;
   e->hist_d = e->d <= OD_ES_HIST_MAX_D ? e->d : 0;
+  e->hist_s = e->distribution == DIST_SEPARABLE ? e->hist_d : 0;
+  if (e->distribution == DIST_LAYERWISE) PetscCall(SetUpGroups(e));
   {
     const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);
     e->nmetric = m ? m->n : 0;
@@ -243,12 +257,11 @@ PetscErrorCode OdEsGetMean(OdEs e, PetscInt *d, const PetscReal **mu, PetscReal 
 
 static PetscErrorCode RecordFinal(OdEs e)
 {
-  PetscReal s2 = 0, f;
+  PetscReal f;
   PetscFunctionBegin;
   PetscCall(OdEsObjectiveEval(e->obj, e->mu, &f));
-  for (PetscInt i = 0; i < e->nsig; i++) s2 += e->sig[i] * e->sig[i];
   e->r_f[e->q] = f;
-  e->r_sigma[e->q] = sqrt(s2 / e->nsig);
+  e->r_sigma[e->q] = OdEsSigmaRMS(e);
   e->r_basin[e->q] = (PetscReal)OdEsObjectiveBasin(e->obj, e->mu);
   if (e->hist_d) PetscCall(PetscArraycpy(e->r_mu + (size_t)e->q * e->d, e->mu, e->d));
   PetscFunctionReturn(0);

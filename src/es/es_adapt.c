@@ -55,7 +55,7 @@ PetscErrorCode OdEsAdaptationSampling(OdEs e, const PetscReal dots[])
   PetscReal D2 = 0, z = 0, *logw;
   PetscFunctionBegin;
   for (PetscInt c = 0; c < e->d; c++) {
-    const PetscReal dl = as * e->last_step[c] / (e->nsig == 1 ? e->sig[0] : e->sig[c]);
+    const PetscReal dl = as * e->last_step[c] / OdEsSigAt(e, c);
     D2 += dl * dl;
   }
   PetscCall(PetscMalloc1(N, &logw));

@@ -32,7 +32,7 @@ PetscErrorCode OdEsCheckAndStop(OdEs e, PetscBool stop_local, PetscBool *stop)
 PetscErrorCode OdEsCheckpointDeclare(OdEs e)
 {
   const PetscInt d = e->d, ns = e->nsig, G = e->G, Q = e->Q, hd = e->hist_d;
-  const PetscInt dd[1] = {d}, dns[1] = {ns}, dm[1] = {d + ns}, dG[1] = {G}, dGd[2] = {G, hd}, dQ[1] = {Q}, dQd[2] = {Q, hd};
+  const PetscInt dd[1] = {d}, dns[1] = {ns}, dm[1] = {d + ns}, dG[1] = {G}, dGd[2] = {G, hd}, dGs[2] = {G, e->hist_s}, dQ[1] = {Q}, dQd[2] = {Q, hd};
   OdCheckpoint c;
   PetscFunctionBegin;
   PetscCall(OdCheckpointCreate(e->comm, e->ckpt_path, "es", &e->ckpt));
@@ -50,7 +50,7 @@ PetscErrorCode OdEsCheckpointDeclare(OdEs e)
   PetscCall(OdCheckpointAddReal(c, "history/f_best", 1, dG, e->h_fbest, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "history/f_pop", 1, dG, e->h_fpop, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "history/mu", 2, dGd, e->h_mu, PETSC_FALSE));
-  if (e->h_sig) PetscCall(OdCheckpointAddReal(c, "history/sigma_components", 2, dGd, e->h_sig, PETSC_FALSE));
+  if (e->h_sig) PetscCall(OdCheckpointAddReal(c, e->group ? "history/sigma_groups" : "history/sigma_components", 2, dGs, e->h_sig, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "replicates/f", 1, dQ, e->r_f, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "replicates/sigma", 1, dQ, e->r_sigma, PETSC_FALSE));
   PetscCall(OdCheckpointAddReal(c, "replicates/basin", 1, dQ, e->r_basin, PETSC_FALSE));

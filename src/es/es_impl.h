@@ -11,7 +11,7 @@
 #define OD_ES_MAX_OBJECTIVES 32  /* entries of one OdEs's objective table */
 
 typedef enum { ALG_ES, ALG_VO } Algorithm;
-typedef enum { DIST_ISOTROPIC, DIST_SEPARABLE, DIST_UNIVARIATE } Distribution;
+typedef enum { DIST_ISOTROPIC, DIST_SEPARABLE, DIST_UNIVARIATE, DIST_LAYERWISE } Distribution;
 typedef enum { SIG_DEFAULT, SIG_FIXED, SIG_ADAPT, SIG_DECAY } SigmaUpdate;
 typedef enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM } Optimizer;
 typedef enum { SHAPE_NONE, SHAPE_RANK } Shaping;
@@ -71,6 +71,10 @@ struct _n_OdEs {
   PetscBool bound_mu_set;
   /* problem */
   PetscInt d, nsig, Q, hist_d;
+  /* layerwise: group of each coordinate (the objective's), coordinates per group; NULL otherwise */
+  const PetscInt *group;
+  PetscInt *group_size;
+  PetscInt hist_s; /* columns of the per-generation sigma history h_sig: d (separable, d <= 1000), G (layerwise), else 0 */
   PetscReal *mu0;
   PetscBool adapt, decay;
   /* persistent state: one array so that a checkpoint is a single write */
@@ -117,11 +121,18 @@ struct _n_OdEs {
   PetscReal v_f, *v_grad;
 };
 
+/* Index into e->sig of coordinate c, and sigma_c. */
+static inline PetscInt OdEsSigIndex(const struct _n_OdEs *e, PetscInt c) { return OdEsSigmaIndex(e->nsig, e->group, c); }
+static inline PetscReal OdEsSigAt(const struct _n_OdEs *e, PetscInt c) { return e->sig[OdEsSigIndex(e, c)]; }
+/* per-coordinate sigma sums (sacc) are needed: one sigma per coordinate or per group */
+static inline PetscBool OdEsPerCoordinateSigma(const struct _n_OdEs *e) { return e->distribution == DIST_SEPARABLE || e->distribution == DIST_LAYERWISE ? PETSC_TRUE : PETSC_FALSE; }
+
 /* es_options.c */
 PetscErrorCode OdEsValidate(OdEs e);
 PetscErrorCode OdEsApplyDefaults(OdEs e);
 /* es_update.c */
 PetscErrorCode OdEsRunGeneration(OdEs e, uint32_t run);
+PetscReal OdEsSigmaRMS(OdEs e);
 PetscReal OdEsSigma0Of(OdEs e, PetscInt q);
 /* es_checkpoint.c */
 PetscErrorCode OdEsCheckpointDeclare(OdEs e);

@@ -18,9 +18,9 @@
 
 #define OD_ES_STREAM_MIX 0x47u /* keep/accept uniforms; the replicate goes into bits 8.. */
 
-static inline PetscReal SigmaOf(OdEsGaussian g, PetscInt c) { return g.sigma[g.nsigma == 1 ? 0 : c]; }
+static inline PetscReal SigmaOf(OdEsGaussian g, PetscInt c) { return g.sigma[OdEsSigmaIndex(g.nsigma, g.group, c)]; }
 
-/* log p_cur(w) - log p_old(w) */
+/* log p_cur(w) - log p_old(w) (the normalizations: sum over the sigmas of n_j log(so_j/sc_j)) */
 static PetscReal LogRatio(OdEsGaussian old, OdEsGaussian cur, const PetscReal w[])
 {
   PetscReal r = 0;
@@ -28,8 +28,10 @@ static PetscReal LogRatio(OdEsGaussian old, OdEsGaussian cur, const PetscReal w[
     const PetscReal so = SigmaOf(old, c), sc = SigmaOf(cur, c);
     const PetscReal zo = (w[c] - old.mu[c]) / so, zc = (w[c] - cur.mu[c]) / sc;
     r += 0.5 * (zo * zo - zc * zc);
-    if (c < old.nsigma) r += log(so / sc) * (old.nsigma == 1 ? (PetscReal)cur.d : 1.0);
+    if (!old.group && c < old.nsigma) r += log(so / sc) * (old.nsigma == 1 ? (PetscReal)cur.d : 1.0);
   }
+  if (old.group)
+    for (PetscInt j = 0; j < old.nsigma; j++) r += log(old.sigma[j] / cur.sigma[j]) * (PetscReal)old.group_size[j];
   return r;
 }
 
@@ -103,11 +105,11 @@ PetscErrorCode OdEsMixingEvaluate(OdEs e, uint32_t run)
   PetscFunctionBegin;
   e->info.members = e->mix_w;
   if (e->gen > 0) { /* the population of the previous generation, with its fitnesses */
-    const OdEsGaussian old = {e->d, e->nsig, e->mix_mu, e->mix_sig}, cur = {e->d, e->nsig, e->mu, e->sig};
+    const OdEsGaussian old = {e->d, e->nsig, e->mix_mu, e->mix_sig, e->group, e->group_size}, cur = {e->d, e->nsig, e->mu, e->sig, e->group, e->group_size};
     PetscCall(PetscArraycpy(e->fit, e->mix_f, e->N));
     PetscCall(OdEsImportanceMix(&e->rng, e->seed, (uint32_t)e->gen, run, e->mix_alpha, old, cur, e->N, e->mix_w, e->fit, &R, &cand));
   } else {
-    const OdEsGaussian cur = {e->d, e->nsig, e->mu, e->sig};
+    const OdEsGaussian cur = {e->d, e->nsig, e->mu, e->sig, e->group, e->group_size};
     for (PetscInt n = 0; n < e->N; n++) Candidate(&e->rng, (uint32_t)e->gen, run, cur, n, e->mix_w + (size_t)n * e->d);
     cand = e->N;
   }
@@ -124,7 +126,7 @@ PetscErrorCode OdEsMixingEvaluate(OdEs e, uint32_t run)
 void OdEsMixingAccumulate(OdEs e, PetscReal *S, PetscReal *E, PetscReal dots[])
 {
   const PetscInt d = e->d;
-  const PetscBool sep = e->distribution == DIST_SEPARABLE;
+  const PetscBool sep = OdEsPerCoordinateSigma(e) && e->adapt; /* per-coordinate sums for the group reduction */
   const PetscReal as = e->adapt_lr ? e->as_factor - 1 : 0;
   *S = 0, *E = 0;
   for (PetscInt i = 0; i < d; i++) e->gacc[i] = 0;
@@ -135,7 +137,7 @@ void OdEsMixingAccumulate(OdEs e, PetscReal *S, PetscReal *E, PetscReal dots[])
     PetscReal nk = 0, dk = 0;
     *E += a;
     for (PetscInt c = 0; c < d; c++) {
-      const PetscReal s = e->nsig == 1 ? e->sig[0] : e->sig[c], eps = (w[c] - e->mu[c]) / s;
+      const PetscReal s = OdEsSigAt(e, c), eps = (w[c] - e->mu[c]) / s;
       e->gacc[c] += a * eps;
       if (sep) e->sacc[c] += a * eps * eps;
       nk += eps * eps;

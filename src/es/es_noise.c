@@ -190,7 +190,7 @@ void OdEsMemberParameters(const OdEsGeneration *gen, PetscInt n, PetscReal w[])
   for (PetscInt c0 = 0; c0 < gen->d; c0 += 256) {
     const PetscInt nb = PetscMin(256, gen->d - c0);
     OdEsNoise(gen->rng, (uint32_t)gen->generation, (uint32_t)k, (uint32_t)gen->replicate, c0, nb, eps);
-    for (PetscInt c = 0; c < nb; c++) w[c0 + c] = gen->mu[c0 + c] + sgn * gen->sigma[gen->nsigma == 1 ? 0 : c0 + c] * eps[c];
+    for (PetscInt c = 0; c < nb; c++) w[c0 + c] = gen->mu[c0 + c] + sgn * OdEsGenerationSigma(gen, c0 + c) * eps[c];
   }
 }
 

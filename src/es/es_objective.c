@@ -22,6 +22,10 @@ struct _n_OdEsObjective {
   void *ctx;
   OdEsPopulationHook hook; /* optional */
   OdEsMetrics metrics;     /* optional */
+  PetscInt ngroups;        /* optional partition for -es_distribution layerwise (0: none) */
+  PetscInt *group;         /* [d] */
+  char (*group_names)[64]; /* [ngroups] */
+  const char **group_name_ptrs;
 };
 
 PetscErrorCode OdEsObjectiveCreateEmpty(MPI_Comm comm, OdEsObjective *obj)
@@ -76,6 +80,7 @@ PetscErrorCode OdEsObjectiveDestroy(OdEsObjective *obj)
   if ((*obj)->destroy) PetscCall((*obj)->destroy((*obj)->ctx));
   PetscCall(PetscFree((*obj)->mu0));
   PetscCall(PetscFree2((*obj)->xmin, (*obj)->fmin));
+  PetscCall(PetscFree3((*obj)->group, (*obj)->group_names, (*obj)->group_name_ptrs));
   PetscCall(PetscFree(*obj));
   PetscFunctionReturn(0);
 }
@@ -117,6 +122,37 @@ PetscErrorCode OdEsObjectiveSetMinima(OdEsObjective obj, PetscInt n, const Petsc
   PetscCall(PetscArraycpy(obj->xmin, x, n * obj->d));
   PetscCall(PetscArraycpy(obj->fmin, f, n));
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode OdEsObjectiveSetGroups(OdEsObjective obj, PetscInt ngroups, const PetscInt group[], const char *const names[])
+{
+  PetscInt *count;
+  PetscFunctionBegin;
+  PetscCheck(obj->d >= 1, obj->comm, PETSC_ERR_ORDER, "set the dimension first");
+  PetscCheck(ngroups >= 1 && ngroups <= obj->d, obj->comm, PETSC_ERR_ARG_OUTOFRANGE, "objective %s: %" PetscInt_FMT " groups for d = %" PetscInt_FMT ": need 1 <= G <= d", obj->name, ngroups, obj->d);
+  PetscCall(PetscFree3(obj->group, obj->group_names, obj->group_name_ptrs));
+  PetscCall(PetscMalloc3(obj->d, &obj->group, ngroups, &obj->group_names, ngroups, &obj->group_name_ptrs));
+  PetscCall(PetscCalloc1(ngroups, &count));
+  for (PetscInt i = 0; i < obj->d; i++) {
+    PetscCheck(group[i] >= 0 && group[i] < ngroups, obj->comm, PETSC_ERR_ARG_OUTOFRANGE, "objective %s: coordinate %" PetscInt_FMT " is in group %" PetscInt_FMT ", not in [0, %" PetscInt_FMT ")", obj->name, i, group[i], ngroups);
+    obj->group[i] = group[i];
+    count[group[i]]++;
+  }
+  for (PetscInt g = 0; g < ngroups; g++) {
+    PetscCheck(count[g] > 0, obj->comm, PETSC_ERR_ARG_OUTOFRANGE, "objective %s: group %" PetscInt_FMT " has no coordinate", obj->name, g);
+    PetscCall(PetscStrncpy(obj->group_names[g], names[g], sizeof obj->group_names[g]));
+    obj->group_name_ptrs[g] = obj->group_names[g];
+  }
+  PetscCall(PetscFree(count));
+  obj->ngroups = ngroups;
+  PetscFunctionReturn(0);
+}
+
+void OdEsObjectiveGetGroups(OdEsObjective obj, PetscInt *ngroups, const PetscInt **group, const char *const **names)
+{
+  if (ngroups) *ngroups = obj->ngroups;
+  if (group) *group = obj->group;
+  if (names) *names = obj->group_name_ptrs;
 }
 
 const char *OdEsObjectiveGetName(OdEsObjective obj) { return obj->name; }
@@ -395,19 +431,31 @@ static PetscErrorCode CreateRastrigin(PetscOptionItems *PetscOptionsObject, Pets
 }
 
 /* ---- sphere (quadratic) and linear ---- */
+#define OD_ES_SPHERE_MAX_GROUPS 64
 typedef struct {
   PetscReal a, b, c;
+  /* -es_sphere_groups: consecutive blocks of n_g coordinates with their own scale a_g */
+  PetscInt ngroups, gsize[OD_ES_SPHERE_MAX_GROUPS];
+  PetscReal gscale[OD_ES_SPHERE_MAX_GROUPS];
 } AffCtx;
 static PetscErrorCode SphereEval(void *ctx, PetscInt d, const PetscReal w[], PetscReal *f)
 {
   const AffCtx *q = (AffCtx *)ctx;
-  *f = q->a * OdEsObjectiveSum(OD_ES_SUM_SPHERE, OD_SIMD_AUTO, d, w, q->c) + q->b; /* vectorized (esperf) */
+  if (!q->ngroups) {
+    *f = q->a * OdEsObjectiveSum(OD_ES_SUM_SPHERE, OD_SIMD_AUTO, d, w, q->c) + q->b; /* vectorized (esperf) */
+    return 0;
+  }
+  PetscReal s = 0; /* sum_g a_g sum_{i in g} (w_i - c)^2, groups in order */
+  for (PetscInt g = 0, i0 = 0; g < q->ngroups; i0 += q->gsize[g++]) s += q->gscale[g] * OdEsObjectiveSum(OD_ES_SUM_SPHERE, OD_SIMD_AUTO, q->gsize[g], w + i0, q->c);
+  *f = s + q->b;
   return 0;
 }
 static PetscErrorCode SphereGrad(void *ctx, PetscInt d, const PetscReal w[], PetscReal g[])
 {
   const AffCtx *q = (AffCtx *)ctx;
   for (PetscInt i = 0; i < d; i++) g[i] = 2 * q->a * (w[i] - q->c);
+  for (PetscInt k = 0, i0 = 0; k < q->ngroups; i0 += q->gsize[k++])
+    for (PetscInt i = i0; i < i0 + q->gsize[k]; i++) g[i] = 2 * q->gscale[k] * (w[i] - q->c);
   return 0;
 }
 static PetscErrorCode LinearEval(void *ctx, PetscInt d, const PetscReal w[], PetscReal *f)
@@ -426,27 +474,66 @@ static PetscErrorCode LinearGrad(void *ctx, PetscInt d, const PetscReal w[], Pet
   return 0;
 }
 static PetscErrorCode AffDestroy(void *ctx) { return PetscFree(ctx); }
+
+/* -es_sphere_groups n1,n2,... (d = sum n_g) and -es_sphere_group_scales a1,a2,... (default a):
+   a separable quadratic whose coordinate blocks are the objective's groups (layerwise). */
+static PetscErrorCode ReadSphereGroups(PetscOptionItems *PetscOptionsObject, AffCtx *q, PetscInt *d, OdEsObjective obj)
+{
+  PetscInt n = OD_ES_SPHERE_MAX_GROUPS, ns = OD_ES_SPHERE_MAX_GROUPS, total = 0, *group;
+  PetscBool set, sset;
+  char names[OD_ES_SPHERE_MAX_GROUPS][16];
+  const char *pn[OD_ES_SPHERE_MAX_GROUPS];
+  PetscFunctionBegin;
+  PetscCall(OdOptionsIntList(PetscOptionsObject, "-sphere_groups", "Group sizes n1,n2,... of consecutive coordinates (d = their sum): the groups of -es_distribution layerwise", OD_RANGE_AT_LEAST(1), 0, q->gsize, &n, &set));
+  PetscCall(OdOptionsRealList(PetscOptionsObject, "-sphere_group_scales", "Scale a_g of each group: f = sum_g a_g sum_{i in g} (w_i - c)^2 + b (default: -es_sphere_scale for all)", OD_RANGE_ANY, 0, q->gscale, &ns, &sset));
+  PetscCheck(!sset || set, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option -es_sphere_group_scales is not allowed without -es_sphere_groups");
+  if (!set) PetscFunctionReturn(0);
+  PetscCheck(!sset || ns == n, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option -es_sphere_group_scales has %" PetscInt_FMT " values, which is not allowed: -es_sphere_groups gives %" PetscInt_FMT " groups", ns, n);
+  for (PetscInt g = 0; g < n; g++) total += q->gsize[g];
+  PetscCheck(*d == 0 || *d == total, PetscOptionsObject->comm, PETSC_ERR_USER_INPUT, "option -es_sphere_groups sums to %" PetscInt_FMT ", which is not allowed: d = %" PetscInt_FMT " from -es_mu0/-es_dim", total, *d);
+  q->ngroups = n, *d = total;
+  for (PetscInt g = 0; g < n; g++) {
+    if (!sset) q->gscale[g] = q->a;
+    snprintf(names[g], sizeof names[g], "g%" PetscInt_FMT, g);
+    pn[g] = names[g];
+  }
+  PetscCall(OdEsObjectiveSetDimension(obj, total));
+  PetscCall(PetscMalloc1(total, &group));
+  for (PetscInt g = 0, i = 0; g < n; g++)
+    for (PetscInt k = 0; k < q->gsize[g]; k++) group[i++] = g;
+  PetscCall(OdEsObjectiveSetGroups(obj, n, group, pn));
+  PetscCall(PetscFree(group));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CreateSphere(PetscOptionItems *PetscOptionsObject, PetscInt d, OdEsObjective obj)
 {
   AffCtx *q;
   PetscReal *x;
   char buf[256];
   PetscFunctionBegin;
-  if (!d) d = 1;
   PetscCall(PetscNew(&q));
   q->a = 1, q->b = 0, q->c = 0;
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sphere_scale", "a in f = a sum (w_i - c)^2 + b", OD_RANGE_ANY, &q->a, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sphere_offset", "b in f = a sum (w_i - c)^2 + b", OD_RANGE_ANY, &q->b, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-sphere_center", "c in f = a sum (w_i - c)^2 + b", OD_RANGE_ANY, &q->c, NULL));
+  PetscCall(ReadSphereGroups(PetscOptionsObject, q, &d, obj));
+  if (!d) d = 1;
   PetscCall(OdEsObjectiveSetDimension(obj, d));
   PetscCall(OdEsObjectiveSetEval(obj, SphereEval, SphereGrad, NULL, AffDestroy, q));
   PetscCall(PetscMalloc1(d, &x));
   for (PetscInt i = 0; i < d; i++) x[i] = q->c + 1;
   PetscCall(OdEsObjectiveSetDefaults(obj, x, 0.5));
   for (PetscInt i = 0; i < d; i++) x[i] = q->c;
-  if (q->a > 0) PetscCall(OdEsObjectiveSetMinima(obj, 1, x, &q->b));
+  PetscBool convex = q->a > 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (q->ngroups) {
+    convex = PETSC_TRUE;
+    for (PetscInt g = 0; g < q->ngroups; g++) convex = convex && q->gscale[g] > 0;
+  }
+  if (convex) PetscCall(OdEsObjectiveSetMinima(obj, 1, x, &q->b));
   PetscCall(PetscFree(x));
-  snprintf(buf, sizeof buf, "f(w) = %g sum_i (w_i - %g)^2 + %g", (double)q->a, (double)q->c, (double)q->b);
+  if (q->ngroups) snprintf(buf, sizeof buf, "f(w) = sum_g a_g sum_{i in g} (w_i - %g)^2 + %g, %" PetscInt_FMT " groups of consecutive coordinates (-es_sphere_groups, -es_sphere_group_scales)", (double)q->c, (double)q->b, q->ngroups);
+  else snprintf(buf, sizeof buf, "f(w) = %g sum_i (w_i - %g)^2 + %g", (double)q->a, (double)q->c, (double)q->b);
   PetscCall(OdEsObjectiveSetFormula(obj, buf));
   PetscFunctionReturn(0);
 }

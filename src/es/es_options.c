@@ -7,7 +7,7 @@
 #include "optdyn/budget.h"
 
 const char *const od_es_algorithm_names[] = {"es", "vo"};
-const char *const od_es_distribution_names[] = {"isotropic", "separable", "univariate"};
+const char *const od_es_distribution_names[] = {"isotropic", "separable", "univariate", "layerwise"};
 const char *const od_es_sigma_update_names[] = {"default", "fixed", "adapt", "decay"};
 const char *const od_es_optimizer_names[] = {"sgd", "momentum", "adam"};
 const char *const od_es_lr_schedule_names[] = {"constant", "cosine"};
@@ -50,7 +50,7 @@ static PetscErrorCode ReadSearchOptions(PetscOptionItems *PetscOptionsObject, Od
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-mode", "optimize (run the search) or variance (gradient-estimator variance study at mu0)", od_es_mode_names, 2, &e->mode, NULL));
   PetscCall(OdOptionsString(PetscOptionsObject, "-objective", help, e->objective_name, sizeof e->objective_name, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-algorithm", "es (Algorithm 1: sigma fixed or scheduled) or vo (Algorithm 2: sigma learned)", od_es_algorithm_names, 2, &e->algorithm, NULL));
-  PetscCall(OdOptionsEnum(PetscOptionsObject, "-distribution", "Gaussian search distribution: isotropic (sigma^2 I), separable (diag sigma_i^2), univariate (d = 1)", od_es_distribution_names, 3, &e->distribution, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-distribution", "Gaussian search distribution: isotropic (sigma^2 I), separable (diag sigma_i^2), univariate (d = 1), layerwise (one sigma per group of coordinates given by the objective, e.g. per layer)", od_es_distribution_names, 4, &e->distribution, NULL));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-natural", "Natural gradient (inverse Fisher; sigma learned as log sigma); default: true for vo, false for es", &e->natural, &e->natural_set));
   PetscCall(OdOptionsBool(PetscOptionsObject, "-antithetic", "Antithetic (mirrored) sampling: perturbations in pairs +eps, -eps (N even)", &e->antithetic, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-shaping", "Fitness shaping: none or centered_rank (utilities rank/(N-1) - 1/2); default: centered_rank for natural gradients, none otherwise", od_es_shaping_names, 2, &e->shaping, &e->shaping_set));
@@ -165,6 +165,11 @@ PetscErrorCode OdEsValidate(OdEs e)
   PetscCheck(e->nmu0 <= 1 || e->nmu0 == d, e->comm, PETSC_ERR_USER_INPUT, "option -es_mu0 has %" PetscInt_FMT " values, which is not allowed: objective %s has d = %" PetscInt_FMT " (give d values or one for all)", e->nmu0, e->objective_name, d);
   PetscCheck(e->dim == 0 || e->dim == d, e->comm, PETSC_ERR_USER_INPUT, "option -es_dim = %" PetscInt_FMT " is not allowed: objective %s has d = %" PetscInt_FMT, e->dim, e->objective_name, d);
   PetscCheck(e->distribution != DIST_UNIVARIATE || d == 1, e->comm, PETSC_ERR_USER_INPUT, "option -es_distribution = univariate is not allowed for d = %" PetscInt_FMT ": it needs d = 1 (use isotropic or separable)", d);
+  {
+    PetscInt ngroups;
+    OdEsObjectiveGetGroups(e->obj, &ngroups, NULL, NULL);
+    PetscCheck(e->distribution != DIST_LAYERWISE || ngroups > 0, e->comm, PETSC_ERR_USER_INPUT, "option -es_distribution = layerwise is not allowed with objective %s: it needs an objective that partitions its coordinates into groups (mlp: layers; sphere: -es_sphere_groups); use isotropic or separable", e->objective_name);
+  }
   PetscCheck(!e->antithetic || e->N % 2 == 0, e->comm, PETSC_ERR_USER_INPUT, "option -es_population = %" PetscInt_FMT " is not allowed with -es_antithetic: N must be even (pairs +eps, -eps)", e->N);
   PetscCheck(e->algorithm != ALG_ES || e->sigma_update != SIG_ADAPT, e->comm, PETSC_ERR_USER_INPUT, "option -es_sigma_update = adapt is not allowed with -es_algorithm es (ES keeps sigma fixed or scheduled): use -es_algorithm vo");
   PetscCheck(!(e->shaping == SHAPE_RANK && e->baseline), e->comm, PETSC_ERR_USER_INPUT, "option -es_baseline is not allowed with -es_shaping centered_rank (ranks are already centered)");

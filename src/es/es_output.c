@@ -29,6 +29,32 @@ PetscErrorCode OdEsWriteCommonAttrs(OdEs e)
   PetscFunctionReturn(0);
 }
 
+/* layerwise: the sigma of every group per generation, the groups' names and sizes */
+static PetscErrorCode WriteGroups(OdEs e)
+{
+  OdOutput out = e->output;
+  const PetscInt ns = e->nsig;
+  const hsize_t dGs[2] = {(hsize_t)e->G, (hsize_t)ns}, dns[1] = {(hsize_t)ns};
+  const char *const *names;
+  PetscReal *size;
+  PetscFunctionBegin;
+  OdEsObjectiveGetGroups(e->obj, NULL, NULL, &names);
+  PetscCall(PetscMalloc1(ns, &size));
+  for (PetscInt g = 0; g < ns; g++) size[g] = (PetscReal)e->group_size[g];
+  PetscCall(OdOutputWriteReal(out, "/es/sigma_groups", 2, dGs, e->h_sig, (OdDatasetInfo){"w", "sigma of each group after each generation (layerwise, replicate 0), [G, groups]", PETSC_FALSE}));
+  { /* the names as one attribute "W1,b1,..." (a string dataset would need a variable-length write, which parallel HDF5 does not do) */
+    char list[4096] = "";
+    for (PetscInt g = 0; g < ns; g++) {
+      if (g) PetscCall(PetscStrlcat(list, ",", sizeof list));
+      PetscCall(PetscStrlcat(list, names[g], sizeof list));
+    }
+    PetscCall(OdOutputAttrString(out, "/es", "group_names", list));
+  }
+  PetscCall(OdOutputWriteReal(out, "/es/group_size", 1, dns, size, (OdDatasetInfo){"1", "number of coordinates of each group (layerwise)", PETSC_FALSE}));
+  PetscCall(PetscFree(size));
+  PetscFunctionReturn(0);
+}
+
 /* Per-generation history of replicate 0 and its final state. */
 static PetscErrorCode WriteHistory(OdEs e)
 {
@@ -45,12 +71,13 @@ static PetscErrorCode WriteHistory(OdEs e)
   if (hd) {
     PetscCall(OdOutputWriteReal(out, "/es/mu", 2, dGd, e->h_mu, (OdDatasetInfo){"w", "search mean mu after each generation (replicate 0)", PETSC_FALSE}));
     PetscCall(OdOutputWriteReal(out, "/es/mu0", 1, dd, e->mu0, (OdDatasetInfo){"w", "initial search mean", PETSC_FALSE}));
-    if (e->h_sig) PetscCall(OdOutputWriteReal(out, "/es/sigma_components", 2, dGd, e->h_sig, (OdDatasetInfo){"w", "per-component sigma after each generation (separable)", PETSC_FALSE}));
+    if (e->h_sig && !e->group) PetscCall(OdOutputWriteReal(out, "/es/sigma_components", 2, dGd, e->h_sig, (OdDatasetInfo){"w", "per-component sigma after each generation (separable)", PETSC_FALSE}));
   }
+  if (e->group) PetscCall(WriteGroups(e));
   /* the final state of replicate 0 (always, any d); in Q > 1 runs the current state is the last replicate's */
   if (e->Q == 1) {
     PetscCall(OdOutputWriteReal(out, "/es/mu_final", 1, dd, e->mu, (OdDatasetInfo){"w", "final search mean", PETSC_FALSE}));
-    PetscCall(OdOutputWriteReal(out, "/es/sigma_final", 1, dns, e->sig, (OdDatasetInfo){"w", "final sigma (1 value, or d for separable)", PETSC_FALSE}));
+    PetscCall(OdOutputWriteReal(out, "/es/sigma_final", 1, dns, e->sig, (OdDatasetInfo){"w", "final sigma (1 value, d for separable, one per group for layerwise)", PETSC_FALSE}));
   }
   PetscFunctionReturn(0);
 }

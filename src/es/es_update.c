@@ -43,7 +43,20 @@ PetscErrorCode OdEsEstimateGradient(OdEsObjective obj, const OdRng *rng, uint32_
   PetscFunctionReturn(0);
 }
 
-static inline PetscReal SigmaAt(const OdEs e, PetscInt c) { return e->nsig == 1 ? e->sig[0] : e->sig[c]; }
+static inline PetscReal SigmaAt(const OdEs e, PetscInt c) { return OdEsSigAt(e, c); }
+
+/* RMS of sigma over the d components (isotropic: sigma; separable: over the d sigma_i;
+   layerwise: over the components, so a group weighs by its size) */
+PetscReal OdEsSigmaRMS(OdEs e)
+{
+  PetscReal s2 = 0;
+  if (e->group) {
+    for (PetscInt c = 0; c < e->d; c++) s2 += SigmaAt(e, c) * SigmaAt(e, c);
+    return sqrt(s2 / e->d);
+  }
+  for (PetscInt i = 0; i < e->nsig; i++) s2 += e->sig[i] * e->sig[i];
+  return sqrt(s2 / e->nsig);
+}
 
 /* w = mu + sgn sigma eps_k (and w2 = mu - sigma eps_k when both of a pair are wanted) */
 static void BuildPerturbed(OdEs e, uint32_t run, PetscInt k, PetscReal sgn, PetscBool pair)
@@ -57,9 +70,9 @@ static void BuildPerturbed(OdEs e, uint32_t run, PetscInt k, PetscReal sgn, Pets
       if (pair)
         for (PetscInt c = 0; c < nb; c++) e->w2[c0 + c] = e->mu[c0 + c] - s * e->eps[c];
     } else {
-      for (PetscInt c = 0; c < nb; c++) e->w[c0 + c] = e->mu[c0 + c] + sgn * e->sig[c0 + c] * e->eps[c];
+      for (PetscInt c = 0; c < nb; c++) e->w[c0 + c] = e->mu[c0 + c] + sgn * SigmaAt(e, c0 + c) * e->eps[c];
       if (pair)
-        for (PetscInt c = 0; c < nb; c++) e->w2[c0 + c] = e->mu[c0 + c] - e->sig[c0 + c] * e->eps[c];
+        for (PetscInt c = 0; c < nb; c++) e->w2[c0 + c] = e->mu[c0 + c] - SigmaAt(e, c0 + c) * e->eps[c];
     }
   }
 }
@@ -110,6 +123,7 @@ static void FillGenerationInfo(OdEs e, uint32_t run)
   g->population = e->N, g->antithetic = e->antithetic, g->natural = e->natural;
   g->generations = e->G;
   g->members = NULL;
+  g->group = e->group, g->group_size = e->group_size;
 }
 
 /* 1. this rank's members [lo, hi): by the hook, or f(w_n) one at a time */
@@ -208,11 +222,21 @@ static PetscErrorCode AccumulateSearchSums(OdEs e, uint32_t run, PetscReal *S, P
     PetscCall(GatherBlocks(e, e->gacc));
     if (e->adapt) PetscCall(GatherBlocks(e, e->sacc));
   }
-  if (e->adapt && e->distribution != DIST_SEPARABLE)
+  if (e->adapt && !OdEsPerCoordinateSigma(e))
     for (PetscInt i = 0; i < d; i++) *S += e->sacc[i];
   if (dots) TrialDots(e, run, K, dots);
   PetscCall(PetscFree2(a, b));
   PetscFunctionReturn(0);
+}
+
+/* The sigma-gradient of a group of n coordinates sharing sigma = s, from S = sum over its
+   coordinates (ascending) of sum_k b_k eps_kc^2 and E = sum_k b_k. Natural: the Fisher of
+   N(mu, s^2 I_n) in log s is 2n, so the step is (S - n E)/(2 n N), the mean over the group
+   of the per-coordinate natural gradients; regular: dU/ds^2 = (S - n E)/(2 N s^2). One
+   formula for every distribution: n = d (isotropic), 1 (separable), n_g (layerwise). */
+static inline PetscReal GroupSigmaGradient(PetscBool natural, PetscReal S, PetscInt n, PetscReal E, PetscInt N, PetscReal s)
+{
+  return natural ? (S - n * E) / (2.0 * n * N) : (S - n * E) / (2.0 * N * s * s);
 }
 
 /* 4. search gradients (natural: in (mu, log sigma); regular: in (mu, sigma^2)) */
@@ -224,15 +248,14 @@ static void SearchGradients(OdEs e, PetscReal S, PetscReal E)
     e->gmu[c] = e->natural ? s * e->gacc[c] / N : e->gacc[c] / (N * s);
   }
   if (!e->adapt) return;
-  if (e->distribution == DIST_SEPARABLE) {
-    for (PetscInt c = 0; c < d; c++) {
-      const PetscReal s = e->sig[c];
-      e->gsig[c] = e->natural ? (e->sacc[c] - E) / (2.0 * N) : (e->sacc[c] - E) / (2.0 * N * s * s);
-    }
-  } else {
-    const PetscReal s = e->sig[0];
-    e->gsig[0] = e->natural ? (S - d * E) / (2.0 * d * N) : (S - d * E) / (2.0 * N * s * s);
+  if (!OdEsPerCoordinateSigma(e)) { /* isotropic: S was summed by the caller */
+    e->gsig[0] = GroupSigmaGradient(e->natural, S, d, E, N, e->sig[0]);
+    return;
   }
+  /* the group reduction: S_g = sum of sacc over the group's coordinates, c ascending */
+  for (PetscInt g = 0; g < e->nsig; g++) e->gsig[g] = 0;
+  for (PetscInt c = 0; c < d; c++) e->gsig[OdEsSigIndex(e, c)] += e->sacc[c];
+  for (PetscInt g = 0; g < e->nsig; g++) e->gsig[g] = GroupSigmaGradient(e->natural, e->gsig[g], e->group_size ? e->group_size[g] : 1, E, N, e->sig[g]);
 }
 
 static PetscReal Norm2(const PetscReal *x, PetscInt n)
@@ -300,21 +323,20 @@ static void ApplyUpdate(OdEs e)
 static PetscErrorCode RecordHistory(OdEs e, PetscReal gn, PetscReal sgn)
 {
   const PetscInt g = e->gen, d = e->d;
-  PetscReal fb = PETSC_MAX_REAL, fp = 0, s2 = 0;
+  PetscReal fb = PETSC_MAX_REAL, fp = 0;
   PetscFunctionBegin;
   for (PetscInt n = 0; n < e->N; n++) {
     fb = PetscMin(fb, e->fit[n]);
     fp += e->fit[n];
   }
-  for (PetscInt i = 0; i < e->nsig; i++) s2 += e->sig[i] * e->sig[i];
   PetscCall(OdEsObjectiveEval(e->obj, e->mu, &e->h_fmean[g]));
-  e->h_sigma[g] = sqrt(s2 / e->nsig);
+  e->h_sigma[g] = OdEsSigmaRMS(e);
   e->h_gnorm[g] = gn;
   e->h_sgnorm[g] = sgn;
   e->h_fbest[g] = fb;
   e->h_fpop[g] = fp / e->N;
   if (e->hist_d) PetscCall(PetscArraycpy(e->h_mu + (size_t)g * d, e->mu, d));
-  if (e->h_sig) PetscCall(PetscArraycpy(e->h_sig + (size_t)g * d, e->sig, d));
+  if (e->h_sig) PetscCall(PetscArraycpy(e->h_sig + (size_t)g * e->hist_s, e->sig, e->hist_s));
   if (e->h_lr) e->h_lr[g] = e->lr_cur[0];
   if (e->nmetric) {
     const OdEsMetrics *m = OdEsObjectiveGetMetrics(e->obj);

@@ -41,7 +41,7 @@ PetscErrorCode NNEsLoadBatch(NNEs *c, const OdEsGeneration *gen)
   PetscFunctionReturn(0);
 }
 
-static inline PetscReal SigmaOf(const OdEsGeneration *gen, PetscInt i) { return gen->sigma[gen->nsigma == 1 ? 0 : i]; }
+static inline PetscReal SigmaOf(const OdEsGeneration *gen, PetscInt i) { return OdEsGenerationSigma(gen, i); }
 static inline void MemberNoise(const OdEsGeneration *gen, PetscInt n, PetscInt *k, PetscReal *sgn)
 {
   *k = gen->antithetic ? n / 2 : n;
@@ -296,17 +296,19 @@ static PetscErrorCode Evaluate(void *ctx, const OdEsGeneration *gen, PetscInt lo
 static void FinishGradient(NNEs *c, const OdEsGeneration *gen, const double *scale, PetscReal g_mu[], PetscReal g_sigma[])
 {
   const PetscInt P = c->P;
-  double iso = 0;
+  const PetscBool grouped = gen->nsigma == 1 || gen->group; /* one sigma shared by a group of n_j coordinates */
   for (PetscInt i = 0; i < P; i++) {
     const double se = SigmaOf(gen, i) / (scale ? scale[i] : 1.0);
     g_mu[i] = gen->natural ? se * se * c->glo[i] : c->glo[i];
   }
+  if (grouped)
+    for (PetscInt j = 0; j < gen->nsigma; j++) g_sigma[j] = 0;
   for (PetscInt i = 0; i < P; i++) {
     const double s2 = SigmaOf(gen, i) * SigmaOf(gen, i), gi = c->glo[P + i];
-    if (gen->nsigma == 1) iso += gen->natural ? s2 * gi / P : gi;
+    const PetscInt j = OdEsSigmaIndex(gen->nsigma, gen->group, i);
+    if (grouped) g_sigma[j] += gen->natural ? s2 * gi / OdEsGenerationGroupSize(gen, j) : gi; /* natural: mean over the group */
     else g_sigma[i] = gen->natural ? s2 * gi : gi;
   }
-  if (gen->nsigma == 1) g_sigma[0] = iso;
 }
 
 /* Every rank's copy of all per-example losses [N][B] (the blocks of es's partition). */

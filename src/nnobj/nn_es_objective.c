@@ -202,6 +202,28 @@ static PetscErrorCode AllocateWork(NNEs *c)
   PetscFunctionReturn(0);
 }
 
+/* The groups of -es_distribution layerwise: one sigma for each layer's weights (W1, W2, ...) and
+   one for its biases (b1, b2, ...), in parameter order (include/optdyn/nn.h). */
+static PetscErrorCode SetLayerGroups(NNEs *c, OdEsObjective obj)
+{
+  PetscInt *group;
+  char names[2 * OD_NNES_MAX_LAYERS][16];
+  const char *pn[2 * OD_NNES_MAX_LAYERS];
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(c->P, &group));
+  for (PetscInt l = 1; l <= c->L; l++) {
+    const PetscInt w0 = OdMLPWeightOffset(c->mlp, l), b0 = OdMLPBiasOffset(c->mlp, l), nb = c->sizes[l];
+    for (PetscInt i = w0; i < b0; i++) group[i] = 2 * (l - 1);
+    for (PetscInt i = b0; i < b0 + nb; i++) group[i] = 2 * (l - 1) + 1;
+    snprintf(names[2 * (l - 1)], sizeof names[0], "W%" PetscInt_FMT, l);
+    snprintf(names[2 * (l - 1) + 1], sizeof names[0], "b%" PetscInt_FMT, l);
+    pn[2 * (l - 1)] = names[2 * (l - 1)], pn[2 * (l - 1) + 1] = names[2 * (l - 1) + 1];
+  }
+  PetscCall(OdEsObjectiveSetGroups(obj, 2 * c->L, group, pn));
+  PetscCall(PetscFree(group));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode OdNNEsMLPCreate(PetscOptionItems *PetscOptionsObject, PetscInt d, OdEsObjective obj)
 {
   NNEs *c;
@@ -224,6 +246,7 @@ PetscErrorCode OdNNEsMLPCreate(PetscOptionItems *PetscOptionsObject, PetscInt d,
   OdMLPSetUpBLAS();
   PetscCall(OdEsObjectiveSetEval(obj, EvalMonitor, NULL, NULL, NNEsDestroy, c));
   PetscCall(OdEsObjectiveSetDimension(obj, c->P));
+  PetscCall(SetLayerGroups(c, obj));
   {
     OdRng rng = OdRngCreate(c->seed, OD_STREAM_KNOWLEDGE);
     OdMLPInitHe(c->mlp, &rng, 0x4e4e4553u, c->w); /* He initialization keyed by the seed */

@@ -277,7 +277,7 @@ def plot_mlp(run, outdir, plt):
     ax.set_title(f"norms with sigma overlaid: {label}", fontsize=9)
     _save(fig, run, outdir, "es_mlp_norms.png", written)
     plt.close(fig)
-    if run.group_attrs("es").get("distribution") in ("separable", b"separable") and "es/sigma_final" in run:
+    if _text(run.group_attrs("es").get("distribution")) in ("separable", "layerwise") and "es/sigma_final" in run:
         written += _plot_layer_variances(run, outdir, plt, gen, label)
     return written
 
@@ -288,6 +288,11 @@ def _plot_layer_variances(run, outdir, plt, gen, label):
     parts = mlp_layer_slices(layers)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     hist = run["es/sigma_components"] if "es/sigma_components" in run else None
+    if "es/sigma_groups" in run:  # layerwise: one sigma per group (W1, b1, ...) per generation
+        names = _text(run.group_attrs("es").get("group_names", "")).split(",")
+        parts = []
+        for j, name in enumerate(names):
+            ax.semilogy(gen, run["es/sigma_groups"][:, j] ** 2, label=name)
     for name, sl in parts:
         if hist is not None:  # per generation (d <= 1000)
             ax.semilogy(gen, np.mean(hist[:, sl] ** 2, axis=1), label=name)
@@ -295,7 +300,8 @@ def _plot_layer_variances(run, outdir, plt, gen, label):
             ax.semilogy([gen[-1]], [np.mean(run["es/sigma_final"][sl] ** 2)], "o", label=name)
     ax.set_xlabel("generation")
     ax.set_ylabel("mean sigma^2 of the layer's parameters")
-    ax.set_title(f"per-layer variances of the separable distribution: {label}", fontsize=9)
+    kind = _text(run.group_attrs("es").get("distribution"))
+    ax.set_title(f"per-layer variances of the {kind} distribution: {label}", fontsize=9)
     ax.legend(fontsize=8)
     _save(fig, run, outdir, "es_mlp_layer_variances.png", written)
     plt.close(fig)
