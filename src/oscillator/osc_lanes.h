@@ -163,27 +163,27 @@ ALWAYS void Step(const OdOscLanesSpec *sp, vd eta, vd beta, Lanes *s, vd xn[])
   }
 }
 
-/* PhaseDistance */
-ALWAYS vd Distance(const OdOscLanesSpec *sp, const Lanes *s)
+/* PhaseDistance squared (its sqrt is D) */
+ALWAYS vd Distance2(const OdOscLanesSpec *sp, const Lanes *s)
 {
   vd d2 = Splat(0);
   for (int i = 0; i < sp->dim; i++) {
     const vd e = s->x[i] - sp->xmin[i], ep = s->xp[i] - sp->xmin[i];
     d2 += e * e + ep * ep;
   }
-  return Sqrt(d2);
+  return d2;
 }
 
-/* one step on the active lanes (the others keep their state), then D */
-ALWAYS vd Advance(const OdOscLanesSpec *sp, vd eta, vd beta, Lanes *s, vi active)
+/* one step on the active lanes (the others keep their state: all = every lane active), then D^2 */
+ALWAYS vd Advance(const OdOscLanesSpec *sp, vd eta, vd beta, Lanes *s, vi active, int all)
 {
   vd xn[OD_OSC_MAXDIM];
   Step(sp, eta, beta, s, xn);
   for (int i = 0; i < sp->dim; i++) {
-    s->xp[i] = Sel(active, s->x[i], s->xp[i]);
-    s->x[i] = Sel(active, xn[i], s->x[i]);
+    s->xp[i] = all ? s->x[i] : Sel(active, s->x[i], s->xp[i]);
+    s->x[i] = all ? xn[i] : Sel(active, xn[i], s->x[i]);
   }
-  return Distance(sp, s);
+  return Distance2(sp, s);
 }
 
 static void Init(const OdOscLanesSpec *sp, Lanes *s)
@@ -192,6 +192,26 @@ static void Init(const OdOscLanesSpec *sp, Lanes *s)
   for (int i = 0; i < sp->dim; i++) s->x[i] = s->xp[i] = Splat(sp->x0[i]);
   s->b1t = s->b2t = Splat(1);
 }
+
+/* Quiet range of D^2: inside it no test of the reference can fire (D is normal, not 0, inside
+   the renormalization bounds and, in pass 1 of other runs, inside [tol D0, 1e100 D0]), so D's
+   square root is only taken when a lane leaves it or log D is recorded. The bounds are the
+   squares of D's bounds (2^-+400: exact, since sqrt is correctly rounded and monotone) or
+   tightened by 2^-40 relative (tol D0, 1e100 D0: any D^2 inside gives a D strictly inside). */
+static void QuietRange(const OdOscLanesSpec *sp, int pass_end, double *lo, double *hi)
+{
+  if (sp->homogeneous) {
+    *lo = 0x1p-800, *hi = 0x1p800;
+    return;
+  }
+  *lo = 0x1p-1000, *hi = 0x1p1000;
+  if (!pass_end) return;
+  const double t = sp->tol * sp->D0, u = 1e100 * sp->D0;
+  if (t * t * (1 + 0x1p-40) > *lo) *lo = t * t * (1 + 0x1p-40);
+  if (u * u * (1 - 0x1p-40) < *hi) *hi = u * u * (1 - 0x1p-40);
+}
+
+ALWAYS vi Outside(vd d2, double lo, double hi) { return ~(Ge(d2, Splat(lo)) & Le(d2, Splat(hi))); }
 
 /* homogeneous runs: renormalize lanes whose D left [2^-400, 2^400] by 2^-+400 (exact) */
 ALWAYS void Rescale(const OdOscLanesSpec *sp, Lanes *s, vi active, vd *D)
@@ -205,11 +225,26 @@ ALWAYS void Rescale(const OdOscLanesSpec *sp, Lanes *s, vi active, vd *D)
     s->xp[i] = Sel(r, s->xp[i] * f, s->xp[i]);
   }
   s->scale = Sel(r, s->scale - e, s->scale);
-  *D = Sel(r, Distance(sp, s), *D);
+  *D = Sel(r, Sqrt(Distance2(sp, s)), *D);
 }
 
 /* D is not a normal number (and not 0): the run ended one step earlier */
 ALWAYS vi NotNormal(vd D) { return ~(Ge(D, Splat(DBL_MIN)) & Le(D, Splat(DBL_MAX))) & Ne(D, Splat(0)); }
+
+/* Pass 1 at a step where some lane left the quiet range: the reference's tests, exactly. */
+ALWAYS void EndTests(const OdOscLanesSpec *sp, Lanes *s, vd D, int64_t k, vi *active, vd *end)
+{
+  const vi zero = Eq(D, Splat(0)), bad = NotNormal(D);
+  *end = Sel(*active & bad, Splat((double)(k - 1)), *end);
+  *end = Sel(*active & zero, Splat((double)k), *end);
+  *active &= ~(bad | zero);
+  if (sp->homogeneous) Rescale(sp, s, *active, &D);
+  else {
+    const vi stop = *active & (Lt(D, Splat(sp->tol * sp->D0)) | Gt(D, Splat(1e100 * sp->D0)));
+    *end = Sel(stop, Splat((double)k), *end);
+    *active &= ~stop;
+  }
+}
 
 /* Pass 1: the step at which each lane's run ends. */
 static vd PassEnd(const OdOscLanesSpec *sp, vd eta, vd beta)
@@ -217,21 +252,16 @@ static vd PassEnd(const OdOscLanesSpec *sp, vd eta, vd beta)
   Lanes s;
   vi active = (vi){0} - 1;
   vd end = Splat(0);
-  const double lo = sp->tol * sp->D0, hi = 1e100 * sp->D0;
+  int all = 1;
+  double lo, hi;
+  QuietRange(sp, 1, &lo, &hi);
   Init(sp, &s);
   for (int64_t k = 1; k <= sp->max_steps; k++) {
-    vd D = Advance(sp, eta, beta, &s, active);
-    const vi zero = Eq(D, Splat(0)), bad = NotNormal(D);
-    end = Sel(active & bad, Splat((double)(k - 1)), end);
-    end = Sel(active & zero, Splat((double)k), end);
-    active &= ~(bad | zero);
-    if (sp->homogeneous) Rescale(sp, &s, active, &D);
-    else {
-      const vi stop = active & (Lt(D, Splat(lo)) | Gt(D, Splat(hi)));
-      end = Sel(stop, Splat((double)k), end);
-      active &= ~stop;
-    }
+    const vd d2 = Advance(sp, eta, beta, &s, active, all);
+    if (!Any(active & Outside(d2, lo, hi))) continue;
+    EndTests(sp, &s, Sqrt(d2), k, &active, &end);
     if (!Any(active)) break;
+    all = !Any(~active);
   }
   return Sel(active, Splat((double)sp->max_steps), end);
 }
@@ -241,6 +271,7 @@ typedef struct {
   vd zero, lb, le, block[4], proj[OD_OSC_MAXDIM], prevp[OD_OSC_MAXDIM];
   vd flips[OD_OSC_MAXDIM], pairs[OD_OSC_MAXDIM];
   vi prevvalid[OD_OSC_MAXDIM];
+  double first_lo, first_hi, last_lo, last_hi; /* steps at which some lane records log D */
 } Window;
 
 /* log D over the window: its value at both ends and the first/last-quarter block sums */
@@ -286,23 +317,42 @@ ALWAYS void RecordFlips(const OdOscLanesSpec *sp, Window *w, const Lanes *s, vi 
   }
 }
 
+/* the smallest end among the active lanes (when the next retirement can happen) */
+static double NextEnd(const Window *w, vi active)
+{
+  double m = INFINITY;
+  for (int l = 0; l < OD_OSC_W; l++)
+    if (active[l] && w->end[l] < m) m = w->end[l];
+  return m;
+}
+
 /* Pass 2: rerun each lane to its end and measure its window [end/2, end]. */
 static void PassWindow(const OdOscLanesSpec *sp, vd eta, vd beta, Window *w)
 {
   Lanes s;
   vi active = Ge(w->end, Splat(1));
-  double kmax = 0;
-  for (int l = 0; l < OD_OSC_W; l++) kmax = w->end[l] > kmax ? w->end[l] : kmax;
+  int all = !Any(~active);
+  double lo, hi, next_end = NextEnd(w, active);
+  QuietRange(sp, 0, &lo, &hi);
   Init(sp, &s);
-  for (int64_t k = 1; k <= (int64_t)kmax && Any(active); k++) {
-    vd D = Advance(sp, eta, beta, &s, active);
-    const vi zero = Eq(D, Splat(0));
-    w->zero = Sel(active & zero, Splat(1), w->zero);
-    active &= ~(NotNormal(D) | zero);
-    if (sp->homogeneous) Rescale(sp, &s, active, &D);
-    RecordLog(w, &s, active, D, (double)k);
-    RecordFlips(sp, w, &s, active, (double)k);
-    active &= Lt(Splat((double)k), w->end);
+  for (int64_t k = 1; Any(active); k++) {
+    const double kd = (double)k;
+    const vd d2 = Advance(sp, eta, beta, &s, active, all);
+    vd D = Splat(NAN);
+    int have_D = 0;
+    if (Any(active & Outside(d2, lo, hi))) { /* the reference's tests, exactly */
+      D = Sqrt(d2), have_D = 1;
+      const vi zero = Eq(D, Splat(0));
+      w->zero = Sel(active & zero, Splat(1), w->zero);
+      active &= ~(NotNormal(D) | zero);
+      if (sp->homogeneous) Rescale(sp, &s, active, &D);
+    }
+    if ((kd >= w->first_lo && kd < w->first_hi) || (kd >= w->last_lo && kd <= w->last_hi)) RecordLog(w, &s, active, have_D ? D : Sqrt(d2), kd);
+    if (kd >= w->first_lo) RecordFlips(sp, w, &s, active, kd);
+    if (kd >= next_end) {
+      active &= Lt(Splat(kd), w->end);
+      all = !Any(~active), next_end = NextEnd(w, active);
+    }
   }
 }
 
@@ -310,9 +360,14 @@ static void WindowInit(const OdOscLanesSpec *sp, vd end, Window *w)
 {
   memset(w, 0, sizeof *w);
   w->end = end;
+  w->first_lo = w->last_lo = INFINITY, w->first_hi = w->last_hi = -INFINITY;
   for (int l = 0; l < OD_OSC_W; l++) { /* integer halving and quartering, as the reference */
-    const int64_t e = (int64_t)end[l], b = e / 2;
-    w->wb[l] = (double)b, w->q[l] = (double)((e - b) / 4);
+    const int64_t e = (int64_t)end[l], b = e / 2, q = (e - b) / 4, q1 = q > 0 ? q : 1;
+    w->wb[l] = (double)b, w->q[l] = (double)q;
+    if (e < 1) continue;
+    /* a superset of the steps RecordLog acts on: [b, b + q1) and (e - q1, e] */
+    w->first_lo = fmin(w->first_lo, (double)b), w->first_hi = fmax(w->first_hi, (double)(b + q1));
+    w->last_lo = fmin(w->last_lo, (double)(e - q1 + 1)), w->last_hi = fmax(w->last_hi, (double)e);
   }
   w->lb = Splat(sp->logD0); /* window starting at step 0 */
   w->le = Splat(NAN);
