@@ -148,7 +148,7 @@ PetscErrorCode OdOscMeasure(const OdOscProblem *pb, const OdOscHyper *hp, const 
 /**
  * OdOscMeasure for n cells hp[0..n) that share the optimizer, beta2 and epsilon (eta and beta
  * may differ), at an instruction-set level: `OD_SIMD_SCALAR` runs OdOscMeasure cell by cell;
- * the other levels measure 8 cells at once in a lane kernel (landscape problems always take
+ * the other levels measure 2, 4 or 8 cells at once (SSE2, AVX2, AVX-512) in a lane kernel (landscape problems always take
  * the scalar path). Every level gives OdOscMeasure's bits.
  */
 PetscErrorCode OdOscMeasureCells(const OdOscProblem *pb, PetscInt n, const OdOscHyper hp[], const PetscReal x0[], PetscInt max_steps, PetscReal tol, OdSimdLevel level, OdOscMeasurement ms[]);

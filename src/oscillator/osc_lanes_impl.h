@@ -18,7 +18,7 @@ typedef struct {
   PetscInt flips[OD_OSC_MAXDIM], pairs[OD_OSC_MAXDIM];
 } OdOscRaw;
 
-/* Everything the lane kernel needs: the problem (not a landscape), the optimizer and 8 cells. */
+/* Everything the lane kernel needs: the problem (not a landscape), the optimizer and up to 8 cells (one per lane). */
 typedef struct {
   OdOscProblemKind kind;
   OdOscOptimizer type;

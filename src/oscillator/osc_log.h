@@ -2,7 +2,7 @@
    The includer defines OSC_VD (a vector of doubles), OSC_VI and OSC_VU (int64, uint64 of the
    same width) and OSC_LT/OSC_GT/OSC_EQ(vector, scalar) compares giving OSC_VI masks. The
    plain reference (OdOscLog, oscillator_measure.c) instantiates it on a 1-wide vector, the lane
-   kernels (osc_lanes.h) on 8 lanes: every lane performs the same IEEE operations (+ - * / and
+   kernels (osc_lanes.h) on 2, 4 or 8 lanes: every lane performs the same IEEE operations (+ - * / and
    bit manipulation only, no libm, no fused multiply-adds), so all levels agree bit for bit.
 
    Method (the classic one of fdlibm): x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)),

@@ -1,5 +1,5 @@
 /* Measured contraction rates of the oscillator (docs/oscillator.md "Measuring"): the plain
-   reference, one cell at a time, and the same measurement on 8 cells at once (osc_lanes.h),
+   reference, one cell at a time, and the same measurement on 2/4/8 cells at once (osc_lanes.h),
    chosen by instruction-set level (include/optdyn/simd.h). Both use the project's own log
    (osc_log.h) and IEEE sqrt, so every level gives the reference's bits. */
 #include <math.h>
