@@ -11,6 +11,8 @@ od_unit_test(oscillator)
 od_script_test(oscillator_ranks)
 od_script_test(oscillator_bad_options)
 od_script_test(oscillator_plot)
+# oscillator lanes (perf): own log, every SIMD level vs the scalar reference
+od_unit_test(oscillator_simd)
 # es (issue 4)
 od_unit_test(es)
 # op (issue 5, docs/models.md §5)

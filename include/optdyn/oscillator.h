@@ -29,6 +29,7 @@
 #include <petscsys.h>
 #include <petscviewer.h>
 #include "optdyn/landscape.h"
+#include "optdyn/simd.h"
 
 #define OD_OSC_MAXDIM 2
 
@@ -143,6 +144,21 @@ typedef struct {
  * D < tol D_0 (round-off floor), when D > 1e100 D_0 or not finite (divergence).
  */
 PetscErrorCode OdOscMeasure(const OdOscProblem *pb, const OdOscHyper *hp, const PetscReal x0[], PetscInt max_steps, PetscReal tol, OdOscMeasurement *meas);
+
+/**
+ * OdOscMeasure for n cells hp[0..n) that share the optimizer, beta2 and epsilon (eta and beta
+ * may differ), at an instruction-set level: `OD_SIMD_SCALAR` runs OdOscMeasure cell by cell;
+ * the other levels measure 2, 4 or 8 cells at once (SSE2, AVX2, AVX-512) in a lane kernel (landscape problems always take
+ * the scalar path). Every level gives OdOscMeasure's bits.
+ */
+PetscErrorCode OdOscMeasureCells(const OdOscProblem *pb, PetscInt n, const OdOscHyper hp[], const PetscReal x0[], PetscInt max_steps, PetscReal tol, OdSimdLevel level, OdOscMeasurement ms[]);
+
+/**
+ * The natural logarithm used by the measurement (at every instruction-set level): range
+ * reduction and a minimax polynomial in + - * / only, <= 1 ulp from libm's log, log(1) = 0,
+ * log(0) = -inf, log(+inf) = +inf, NaN for x < 0 and NaN; subnormals handled.
+ */
+PetscReal OdOscLog(PetscReal x);
 
 /**
  * A trajectory of nsteps steps from x0 at rest, and the continuum ODE solution at the same

@@ -34,6 +34,10 @@ struct _n_OdOscillator {
   PetscInt first, count, K, N, nfields;
   PetscReal *record;
   PetscBool done;
+  /* lanes (perf): the kernel level and one row's cells */
+  OdSimdLevel simd;
+  OdOscHyper *row_hp;
+  OdOscMeasurement *row_ms;
 };
 
 PetscErrorCode OdOscillatorCreate(MPI_Comm comm, OdOscillator *osc)
@@ -72,6 +76,7 @@ PetscErrorCode OdOscillatorDestroy(OdOscillator *osc)
   PetscCall(OdOutputDestroy(&(*osc)->output));
   PetscCall(PetscFree2((*osc)->eta, (*osc)->beta));
   PetscCall(PetscFree((*osc)->record));
+  PetscCall(PetscFree2((*osc)->row_hp, (*osc)->row_ms));
   PetscCall(PetscFree(*osc));
   PetscFunctionReturn(0);
 }
@@ -85,6 +90,7 @@ PetscErrorCode OdOscillatorSetFromOptions(OdOscillator o)
   PetscCall(OdOptionsSeed(o->comm, &o->seed));
   PetscCall(OdOutputSetFromOptions(o->output, "oscillator.h5"));
   PetscCall(OdSweepSetFromOptions(o->sweep));
+  PetscCall(OdSimdSetFromOptions(o->comm, &o->simd));
   PetscOptionsBegin(o->comm, "osc_", "Optimizers as damped oscillators (docs/models.md §7)", NULL);
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-problem", "quad1d | quad2d (ill-conditioned, rotated) | landscape (the -landscape of docs/models.md §1) | rosenbrock | himmelblau", OdOscProblemNames, 5, &o->problem, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-optimizer", "gd | momentum (heavy ball) | nesterov | adam | rmsprop", OdOscOptimizerNames, 5, &o->optimizer, NULL));
@@ -195,41 +201,42 @@ PetscErrorCode OdOscillatorSetUp(OdOscillator o)
   PetscCall(OdSweepSetUp(o->sweep));
   PetscCall(OdSweepGetSlice(o->sweep, &o->first, &o->count, &o->K, &o->N));
   PetscCall(PetscCalloc1(o->count * o->nfields, &o->record));
+  PetscCall(PetscMalloc2(nb, &o->row_hp, nb, &o->row_ms));
   PetscFunctionReturn(0);
 }
 
-/* One sweep point = one eta row of the maps. */
+/* One sweep point = one eta row of the maps; its cells are measured together (lanes). */
 static PetscErrorCode UnitRow(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
 {
   OdOscillator o = (OdOscillator)ctx;
   const PetscInt nb = o->beta_num, nd = NumDir(o);
   PetscFunctionBegin;
   (void)chunk;
+  for (PetscInt j = 0; j < nb; j++) o->row_hp[j] = (OdOscHyper){(OdOscOptimizer)o->optimizer, o->eta[point], o->beta[j], o->beta2, o->epsilon};
+  PetscCall(OdOscMeasureCells(&o->pb, nb, o->row_hp, o->x0, o->steps, o->tol, o->simd, o->row_ms));
   for (PetscInt j = 0; j < nb; j++) {
-    const OdOscHyper hp = {(OdOscOptimizer)o->optimizer, o->eta[point], o->beta[j], o->beta2, o->epsilon};
+    const OdOscMeasurement *ms = &o->row_ms[j];
     OdOscMode md[OD_OSC_MAXDIM];
-    OdOscMeasurement ms;
     PetscInt dom = 0;
     for (PetscInt d = 0; d < nd; d++) {
-      PetscCall(OdOscModeCompute(&hp, o->pb.lambda[d], &md[d]));
+      PetscCall(OdOscModeCompute(&o->row_hp[j], o->pb.lambda[d], &md[d]));
       if (md[d].rate > md[dom].rate) dom = d;
     }
-    PetscCall(OdOscMeasure(&o->pb, &hp, o->x0, o->steps, o->tol, &ms));
-    rec[F_RATE_MEAS * nb + j] = ms.rate;
+    rec[F_RATE_MEAS * nb + j] = ms->rate;
     rec[F_RATE_PRED * nb + j] = md[dom].rate;
     rec[F_RATE_ODE * nb + j] = PetscMax(md[0].rate_ode, nd > 1 ? md[1].rate_ode : 0);
     rec[F_ZETA * nb + j] = md[dom].zeta;
     rec[F_ZETA_D * nb + j] = md[dom].zeta_discrete;
     rec[F_REGIME * nb + j] = md[dom].regime;
-    rec[F_REGIME_MEAS * nb + j] = ms.regime;
-    rec[F_STEPS * nb + j] = ms.steps;
+    rec[F_REGIME_MEAS * nb + j] = ms->regime;
+    rec[F_STEPS * nb + j] = ms->steps;
     for (PetscInt d = 0; d < nd; d++) {
       PetscReal *r = rec + (F_NSCALAR + FD_N * d) * nb;
       r[FD_ZETA * nb + j] = md[d].zeta;
       r[FD_REGIME * nb + j] = md[d].regime;
       r[FD_RATE * nb + j] = md[d].rate;
-      r[FD_REGIME_MEAS * nb + j] = ms.regime_dir[d];
-      r[FD_FLIP * nb + j] = ms.flip_fraction[d];
+      r[FD_REGIME_MEAS * nb + j] = ms->regime_dir[d];
+      r[FD_FLIP * nb + j] = ms->flip_fraction[d];
     }
   }
   PetscFunctionReturn(0);
@@ -420,6 +427,7 @@ static PetscErrorCode WriteOutput(OdOscillator o)
   PetscCall(OdOutputWriteReal(out, "/oscillator/critical_eta_ode", 2, dBD, critode, (OdDatasetInfo){"1", "learning rate at which the continuum damping ratio zeta = 1, per eigen-direction (inf: never)", PETSC_FALSE, "beta,curvatures"}));
   PetscCall(OdOutputWriteReal(out, "/oscillator/xmin", 1, dD, o->pb.xmin, (OdDatasetInfo){"x", "the minimum x*", PETSC_FALSE}));
   PetscCall(OdOutputWriteReal(out, "/oscillator/x0", 1, dD, o->x0, (OdDatasetInfo){"x", "starting point of every run (at rest)", PETSC_FALSE}));
+  PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(o->simd))); /* provenance (perf) */
   PetscCall(OdOutputAttrString(out, "/oscillator", "optimizer", OdOscOptimizerNames[o->optimizer]));
   PetscCall(OdOutputAttrString(out, "/oscillator", "problem", OdOscProblemNames[o->problem]));
   if (o->problem == OD_OSC_LANDSCAPE) {

@@ -39,4 +39,21 @@ for level in sse2 avx2 avx512; do
   "$OPTDYN" "${lorenz[@]}" -simd "$level" -o "op_$level.h5" >/dev/null 2>&1 || continue
   same_datasets op_scalar.h5 "op_$level.h5" || fail "op: $level differs from scalar"
 done
+# oscillator (lane kernel of the measurement): whole files at every level, and 2 ranks at the
+# default level, equal the scalar reference; a linear (renormalized) and a nonlinear map
+for run in "quad2d -osc_optimizer momentum -osc_steps 600" "rosenbrock -osc_optimizer adam -osc_eta_max 0.3 -osc_steps 800"; do
+  osc=(oscillator -osc_problem $run -osc_eta_num 7 -osc_beta_num 11 -osc_traj_steps 20 -quiet)
+  "$OPTDYN" "${osc[@]}" -simd scalar -o osc_scalar.h5 >/dev/null
+  for level in sse2 avx2 avx512; do
+    "$OPTDYN" "${osc[@]}" -simd "$level" -o "osc_$level.h5" >/dev/null 2>&1 || continue
+    same_datasets osc_scalar.h5 "osc_$level.h5" || fail "oscillator ($run): $level differs from scalar"
+  done
+  run_np 2 "${osc[@]}" -o osc_np2.h5 >/dev/null
+  same_datasets osc_scalar.h5 osc_np2.h5 || fail "oscillator ($run): 2 ranks at the default level differ from scalar"
+done
+"$PYTHON" -c "
+import h5py
+a = h5py.File('osc_scalar.h5').attrs['simd_level']
+assert (a.decode() if isinstance(a, bytes) else a) == 'scalar', a
+"
 echo "simd_levels: OK"

@@ -7,8 +7,10 @@ vectorized over all cells: pass 1 runs each cell until its phase-space distance 
 a normal number or S steps (rescaling D by 2^-+400 as optdyn does), pass 2 reruns the cell and
 averages log D over the first and last quarter of the window [end/2, end] (the measured rate);
 sign flips of x are counted too. Both sides do about 2 S optimizer steps per stable cell; the
-work counted is 2 x optdyn's `steps` per cell. Prints BENCH lines (see tools/bench/run) and the
-largest difference between the two measured rate maps.
+work counted is 2 x optdyn's `steps` per cell. optdyn runs at its default SIMD level (the lane
+kernel of the measurement) and once more with `-simd scalar` (the plain reference) to show what
+the vectorization gained. Prints BENCH lines (see tools/bench/run) and the largest difference
+between the two measured rate maps.
 
 usage: tools/bench/oscillator_bench.py [--optdyn PATH] [--quick]
 """
@@ -98,6 +100,7 @@ with tempfile.TemporaryDirectory() as tmp:
     t0, c0 = min(run(1, ["-osc_eta_num", "1", "-osc_beta_num", "1", "-osc_steps", "2"], os.path.join(tmp, "z.h5")) for _ in range(2))
     t1, c1 = run(1, [], os.path.join(tmp, "a.h5"))
     t2, _ = run(2, [], os.path.join(tmp, "b.h5"))
+    _, cs = run(1, ["-simd", "scalar"], os.path.join(tmp, "s.h5"))
     f = h5py.File(os.path.join(tmp, "a.h5"))
     eta, beta, steps = f["oscillator/eta"][()], f["oscillator/beta"][()], f["oscillator/steps"][()]
     rate_c, k, x0 = f["oscillator/rate_measured"][()], float(f["oscillator"].attrs["k"]), float(f["oscillator/x0"][0] - f["oscillator/xmin"][0])
@@ -105,10 +108,11 @@ w0, p0 = time.perf_counter(), time.process_time()
 rate_np, end_np = numpy_map(eta, beta, k, x0)
 tn, cn = time.perf_counter() - w0, time.process_time() - p0
 work = 2.0 * steps.sum()
-t1, t2, c1 = max(t1 - t0, 1e-9), max(t2 - t0, 1e-9), max(c1 - c0, 1e-9)
+t1, t2, c1, cs = max(t1 - t0, 1e-9), max(t2 - t0, 1e-9), max(c1 - c0, 1e-9), max(cs - c0, 1e-9)
 ok = np.isfinite(rate_c) & np.isfinite(rate_np) & (steps > 8)
 diff = np.max(np.abs(rate_c[ok] - rate_np[ok]) / np.maximum(np.abs(rate_c[ok]), 1e-300)) if ok.any() else float("nan")
 fig = f"oscillator rate map (quad1d momentum, {neta} x {nbeta}, <= {S} steps)"
 print(f'BENCH name=oscillator figure="{fig}" unit=optimizer-steps/s better=higher optdyn={work / t1:.6g} optdyn2={work / t2:.6g} reference={work / tn:.6g} reference_name=NumPy')
 print(f'BENCH name=oscillator_cpu figure="oscillator rate map, CPU time" unit=optimizer-steps/s better=higher optdyn={work / c1:.6g} reference={work / cn:.6g} reference_name=NumPy')
+print(f'BENCH name=oscillator_scalar_cpu figure="oscillator rate map, CPU time, -simd scalar" unit=optimizer-steps/s better=higher optdyn={work / cs:.6g} reference={work / cn:.6g} reference_name=NumPy')
 print(f"largest relative difference of the measured rates (optdyn vs NumPy, {ok.sum()} cells): {diff:.3g}")
