@@ -200,14 +200,11 @@ void OdEsMemberParameters(const OdEsGeneration *gen, PetscInt n, PetscReal w[])
 
 OdRng OdEsGenerationRng(const OdEsGeneration *gen) { return OdRngCreate(gen->seed, OD_ES_STREAM_BATCH | ((uint32_t)gen->replicate << 8)); }
 
+/* The same vectorized Philox + Box-Muller stream as the member noise, under the example stream's
+   key (replicate in the key), with the member in the index word and the example in the run
+   word (examples < 2^16): unit u of example b of member n is coordinate u of that stream. */
 void OdEsExampleNoise(const OdEsGeneration *gen, PetscInt member, PetscInt example, PetscInt unit0, PetscInt n, PetscReal z[])
 {
   const OdRng rng = OdRngCreate(gen->seed, OD_ES_STREAM_EXAMPLE | ((uint32_t)gen->replicate << 8));
-  for (PetscInt u = unit0; u < unit0 + n;) { /* one pair of normals per two units */
-    double pair[2];
-    OdRngNormal2(&rng, OdCounterMake((uint32_t)gen->generation, (uint32_t)member, (uint32_t)example, (uint32_t)(u >> 1)), pair);
-    z[u - unit0] = pair[u & 1];
-    if (!(u & 1) && u + 1 < unit0 + n) z[u + 1 - unit0] = pair[1], u++;
-    u++;
-  }
+  OdEsNoise(&rng, (uint32_t)gen->generation, (uint32_t)member, (uint32_t)example, unit0, n, z);
 }

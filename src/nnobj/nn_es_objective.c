@@ -145,7 +145,7 @@ static PetscErrorCode ReadTrainingOptions(PetscOptionItems *PetscOptionsObject, 
 {
   PetscFunctionBegin;
   PetscCall(OdOptionsString(PetscOptionsObject, "-mlp_data", "IDX data: a directory with train-/t10k-images/labels-idx?-ubyte[.gz], or fashion-mnist (/usr/share/datasets/fashion-mnist) or mnist-digits (data/mnist-digits, from tools/fetch-mnist)", data, len, NULL));
-  PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_batch", "Mini-batch size (examples per generation, the same for every member)", OD_RANGE_AT_LEAST(1), &c->B, NULL));
+  PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_batch", "Mini-batch size (examples per generation, the same for every member; at most 65535: the example is a 16-bit word of the per-example noise counter)", ((OdRange){OD_BOUND_CLOSED, OD_BOUND_CLOSED, 1, 65535}), &c->B, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_validation", "Validation examples: the last n of the training file (default min(5000, n_train/6))", OD_RANGE_AT_LEAST(0), &c->nval, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_validation_interval", "Generations between validation measurements K", OD_RANGE_AT_LEAST(1), &c->K, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-mlp_monitor", "Training examples of the plain objective f(w) (f_mean) and of the divergence D", OD_RANGE_AT_LEAST(1), &c->monitor, NULL));
