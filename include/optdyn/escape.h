@@ -65,6 +65,23 @@ void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t 
  *  this CPU runs, which is what OdEscapeFirstPassage uses). Every level gives the same steps[]. */
 void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
 
+/** One walker range of a batch: walkers [w_begin, w_end) of sweep point `point` at learning
+ *  rate T; steps[w - w_begin] receives each walker's first-passage step (as OdEscapeFirstPassage). */
+typedef struct {
+  uint32_t point;
+  PetscReal T;
+  PetscInt w_begin, w_end;
+  PetscInt *steps;
+} OdEscapeWalkers;
+
+/**
+ * OdEscapeFirstPassageSimd over several walker ranges at once (pb->T is ignored: each range has
+ * its own). The lane kernel refills a lane with the next walker of the batch, whatever its
+ * range, so lanes idle only while the whole batch drains, not at the end of every range.
+ * Every walker's result is the one OdEscapeFirstPassage gives it alone.
+ */
+void OdEscapeFirstPassageBatch(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, PetscInt nranges, const OdEscapeWalkers ranges[]);
+
 /**
  * Exact escape probability by the backward recursion q_n(W) = mean_j q_{n-1}(W - T g_j(W)),
  * q_n = 1 beyond the edge, q_0 = 1[W > edge], on a uniform grid of `ngrid` points over

@@ -159,6 +159,8 @@ static PetscErrorCode Validate(OdEscape e)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode UnitsMC(void *ctx, PetscInt n, const PetscInt point[], const PetscInt chunk[], PetscReal *const rec[]);
+
 PetscErrorCode OdEscapeSetUp(OdEscape e)
 {
   PetscFunctionBegin;
@@ -183,6 +185,7 @@ PetscErrorCode OdEscapeSetUp(OdEscape e)
     PetscCall(OdSweepSetCheckpointPath(e->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(e->sweep, "escape"));
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetBatchFn(e->sweep, UnitsMC));
   /* progress in walker-steps: every walker counted with its full budget (escapes end early) */
   if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetProgressUnits(e->sweep, "walker-steps", (double)e->walkers * e->max_budget));
   else PetscCall(OdSweepSetProgressUnits(e->sweep, "grid-point-steps", (double)e->exact_n * e->max_budget));
@@ -209,18 +212,11 @@ static PetscInt HistBin(PetscInt step, PetscInt max_steps, PetscInt nbins)
   return PetscMin(PetscMax(b, 0), nbins - 1);
 }
 
-static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+/* The record of one chunk from its walkers' first-passage steps (in walker order). */
+static void ChunkRecord(OdEscape e, PetscInt n, const PetscInt steps[], PetscReal rec[])
 {
-  OdEscape e = (OdEscape)ctx;
-  PetscInt *steps;
-  const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
-  const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
   PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(w1 - w0, &steps));
-  OdEscapeFirstPassageSimd(&pb, e->simd, &rng, (uint32_t)point, w0, w1, steps);
-  for (PetscInt i = 0; i < w1 - w0; i++) {
+  for (PetscInt i = 0; i < n; i++) {
     *work += steps[i] ? steps[i] : e->max_budget;
     if (!steps[i]) continue;
     for (PetscInt k = 0; k < e->nbudgets; k++) counts[k] += steps[i] <= e->budgets[k];
@@ -228,7 +224,37 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
     *sumlog += log10((double)steps[i]);
     *nesc += 1;
   }
+}
+
+/* A rank's Monte Carlo units of a round in one kernel call (OdSweepSetBatchFn): the lanes then
+   drain once per round instead of once per chunk; each chunk's record is what it gets alone. */
+static PetscErrorCode UnitsMC(void *ctx, PetscInt n, const PetscInt point[], const PetscInt chunk[], PetscReal *const rec[])
+{
+  OdEscape e = (OdEscape)ctx;
+  const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
+  const OdEscapeProblem pb = {e->landscape, 0, e->W0, e->edge, e->max_budget};
+  OdEscapeWalkers *r;
+  PetscInt *steps, total = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &r));
+  for (PetscInt u = 0; u < n; u++) {
+    const PetscInt w0 = chunk[u] * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
+    r[u] = (OdEscapeWalkers){(uint32_t)point[u], e->T[point[u]], w0, w1, NULL};
+    total += w1 - w0;
+  }
+  PetscCall(PetscMalloc1(total, &steps));
+  for (PetscInt u = 0, at = 0; u < n; at += r[u].w_end - r[u].w_begin, u++) r[u].steps = steps + at;
+  OdEscapeFirstPassageBatch(&pb, e->simd, &rng, n, r);
+  for (PetscInt u = 0; u < n; u++) ChunkRecord(e, r[u].w_end - r[u].w_begin, r[u].steps, rec[u]);
   PetscCall(PetscFree(steps));
+  PetscCall(PetscFree(r));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+{
+  PetscFunctionBegin;
+  PetscCall(UnitsMC(ctx, 1, &point, &chunk, &rec));
   PetscFunctionReturn(0);
 }
 
@@ -242,15 +268,27 @@ static PetscErrorCode UnitExact(void *ctx, PetscInt point, PetscInt chunk, Petsc
   PetscFunctionReturn(0);
 }
 
+/* The steps are a deterministic map of W, so once W repeats a value it cycles and never
+   reaches the edge (every state of the cycle was checked). Brent's cycle detection (compare
+   with the state saved at the last power-of-two step) finds a cycle of length L within about
+   2 (mu + L) steps; W_end then comes from the remaining (max_steps - k) mod L steps round the
+   cycle. Same result as running all max_steps, without up to max_steps gradient evaluations
+   per datapoint and T when GD settles into a minimum. */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end)
 {
-  PetscReal W = W_start;
+  PetscReal W = W_start, saved = W_start;
+  PetscInt mark = 0;
   for (PetscInt k = 1; k <= max_steps; k++) {
     W -= T * OdLandscapeGrad(ls, j, W);
     if (W > edge) {
       *W_end = W;
       return k;
     }
+    if (W == saved) { /* cycle of length k - mark */
+      for (PetscInt r = (max_steps - k) % (k - mark); r > 0; r--) W -= T * OdLandscapeGrad(ls, j, W);
+      break;
+    }
+    if (k == 2 * mark || mark == 0) saved = W, mark = k;
   }
   *W_end = W;
   return -1;

@@ -154,55 +154,88 @@ static OdEscAdvanceFn AdvanceFor(OdSimdLevel level)
   }
 }
 
-/* Between blocks: retire lanes whose walker escaped or used its budget, refill idle lanes with
-   the next walkers, and hand every walker the random bits of its next block of steps
-   (64-bit pool; a new Philox call every 128/s steps). Returns the number of busy lanes. */
-static int Bookkeep(const OdEscapeProblem *pb, const OdEscTable *t, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt *next, PetscInt walker[], uint32_t words[][4], OdEscLanes *ln, PetscInt steps[])
+/* Where the next walker of a batch comes from, and which walker each lane runs. */
+typedef struct {
+  const OdEscapeWalkers *r;
+  PetscInt nr, ri, next; /* the next walker to start: walker `next` of range ri */
+  PetscInt walker[OD_ESC_NL_MAX], range[OD_ESC_NL_MAX]; /* walker -1: the lane is idle */
+  uint32_t words[OD_ESC_NL_MAX][4]; /* the Philox block the lane's pool is cut from */
+} LaneFeed;
+
+/* Start the next walker of the batch in lane l (ranges in order); PETSC_FALSE when none is left. */
+static PetscBool StartWalker(const OdEscapeProblem *pb, LaneFeed *f, int l, OdEscLanes *ln)
 {
-  const int per_pool = 64 / t->slot_bits, per_block = 128 / t->slot_bits;
+  while (f->ri < f->nr && f->next >= f->r[f->ri].w_end) {
+    if (++f->ri < f->nr) f->next = f->r[f->ri].w_begin;
+  }
+  if (f->ri >= f->nr) return PETSC_FALSE;
+  f->walker[l] = f->next++, f->range[l] = f->ri;
+  ln->W[l] = pb->W0, ln->T[l] = f->r[f->ri].T, ln->step[l] = 0, ln->esc[l] = 0;
+  return PETSC_TRUE;
+}
+
+/* Between blocks: retire lanes whose walker escaped or used its budget, refill idle lanes with
+   the next walkers, and hand every walker the random bits of its next pool_bits-bit pool (a new
+   Philox call every 128/s steps). Returns the number of busy lanes. */
+static int Bookkeep(const OdEscapeProblem *pb, const OdEscTable *t, const OdRng *rng, int nl, int pool_bits, LaneFeed *f, OdEscLanes *ln)
+{
+  const int s = t->slot_bits, per_pool = pool_bits / s, per_block = 128 / s;
   int busy = 0;
-  for (int l = 0; l < OD_ESC_NL; l++) {
-    if (walker[l] >= 0 && (ln->esc[l] || ln->step[l] >= pb->max_steps)) {
-      steps[walker[l] - w_begin] = (PetscInt)ln->esc[l];
-      walker[l] = -1;
+  for (int l = 0; l < nl; l++) {
+    if (f->walker[l] >= 0 && (ln->esc[l] || ln->step[l] >= pb->max_steps)) {
+      const OdEscapeWalkers *r = &f->r[f->range[l]];
+      r->steps[f->walker[l] - r->w_begin] = (PetscInt)ln->esc[l];
+      f->walker[l] = -1;
     }
-    if (walker[l] < 0 && *next < w_end) {
-      walker[l] = (*next)++;
-      ln->W[l] = pb->W0, ln->step[l] = 0, ln->esc[l] = 0;
-    }
-    if (walker[l] < 0) continue;
+    if (f->walker[l] < 0 && !StartWalker(pb, f, l, ln)) continue;
     busy++;
     const int64_t n = ln->step[l];
     if (n % per_pool) continue; /* mid-pool: nothing to do */
-    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)walker[l], (uint32_t)(n / per_block), 0), words[l]);
-    const int half = (int)((n % per_block) / per_pool);
-    ln->pool[l] = (uint64_t)words[l][2 * half] | (uint64_t)words[l][2 * half + 1] << 32;
+    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(f->r[f->range[l]].point, (uint32_t)f->walker[l], (uint32_t)(n / per_block), 0), f->words[l]);
+    const int word = (int)(n % per_block) * s / 32; /* the pool's first 32-bit word of the block */
+    ln->pool[l] = pool_bits == 32 ? f->words[l][word] : (uint64_t)f->words[l][word] | (uint64_t)f->words[l][word + 1] << 32;
   }
   return busy;
 }
 
-static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, OdEscAdvanceFn advance, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+/* Run a batch of walker ranges through the lanes: a lane that retires takes the next walker of
+   the batch, whatever its range, so lanes idle only while the whole batch drains. */
+static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, OdEscAdvanceFn advance, const OdRng *rng, PetscInt nr, const OdEscapeWalkers r[])
 {
   OdEscLanes ln;
-  PetscInt walker[OD_ESC_NL], next = w_begin;
-  uint32_t words[OD_ESC_NL][4];
+  LaneFeed f;
   memset(&ln, 0, sizeof ln);
-  for (int l = 0; l < OD_ESC_NL; l++) walker[l] = -1, ln.W[l] = pb->W0;
+  memset(&f, 0, sizeof f);
+  f.r = r, f.nr = nr, f.next = nr > 0 ? r[0].w_begin : 0;
+  for (int l = 0; l < OD_ESC_NL_MAX; l++) f.walker[l] = -1, ln.W[l] = pb->W0;
   const int nsteps = PetscMin(OD_ESC_BLOCK, 64 / t->slot_bits); /* a block never straddles two pools */
-  while (Bookkeep(pb, t, rng, point, w_begin, w_end, &next, walker, words, &ln, steps) > 0) advance(t, pb->T, pb->edge, pb->max_steps, nsteps, &ln);
+  while (Bookkeep(pb, t, rng, OD_ESC_NL, 64, &f, &ln) > 0) advance(t, pb->edge, pb->max_steps, nsteps, &ln);
 }
 
-/* ---------------- the entry point ---------------- */
+/* ---------------- the entry points ---------------- */
 
-void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+void OdEscapeFirstPassageBatch(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, PetscInt nr, const OdEscapeWalkers r[])
 {
   const PetscBool table = TableFits(pb->landscape);
   OdEscTable t;
   level = OdSimdResolve(level);
   memset(&t, 0, sizeof t);
   if (table) TableFill(pb->landscape, &t);
-  if (table && level != OD_SIMD_SCALAR) FirstPassageLanes(pb, &t, AdvanceFor(level), rng, point, w_begin, w_end, steps);
-  else FirstPassageReference(pb, &t, table, rng, point, w_begin, w_end, steps);
+  if (table && level != OD_SIMD_SCALAR) {
+    FirstPassageLanes(pb, &t, AdvanceFor(level), rng, nr, r);
+    return;
+  }
+  for (PetscInt i = 0; i < nr; i++) {
+    OdEscapeProblem one = *pb;
+    one.T = r[i].T;
+    FirstPassageReference(&one, &t, table, rng, r[i].point, r[i].w_begin, r[i].w_end, r[i].steps);
+  }
+}
+
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  const OdEscapeWalkers r = {point, pb->T, w_begin, w_end, steps};
+  OdEscapeFirstPassageBatch(pb, level, rng, 1, &r);
 }
 
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])

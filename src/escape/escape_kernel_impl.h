@@ -40,22 +40,26 @@ typedef struct {
   int slot_bits; /* random bits per step: 1, 2 or 4 for J = 2^m <= 16 */
 } OdEscTable;
 
-/* Lane state of the lane kernel: NL walkers in flight. Lanes advance together through blocks
-   of OD_ESC_BLOCK steps; between blocks the (scalar) bookkeeping retires and refills lanes
-   and feeds random bits. */
+/* Lane state of the lane kernels: up to OD_ESC_NL_MAX walkers in flight (double: 4 vectors of
+   8 lanes; single: 4 vectors of 16). Lanes advance together through blocks of at most
+   OD_ESC_BLOCK steps; between blocks the (scalar) bookkeeping retires and refills lanes and
+   feeds random bits. Each lane carries its walker's learning rate, so one call can run the
+   walkers of several sweep points and keep every lane busy until the whole batch drains. */
 #define OD_ESC_VL 8     /* doubles per vector in every build (8 = one AVX-512 register) */
 #define OD_ESC_NV 4     /* independent vectors in flight, so their dependency chains overlap */
 #define OD_ESC_NL (OD_ESC_VL * OD_ESC_NV)
-#define OD_ESC_BLOCK 32 /* most steps between bookkeeping (fewer if a 64-bit pool lasts fewer) */
+#define OD_ESC_NL_MAX 64 /* the single-precision kernel: 4 vectors of 16 floats */
+#define OD_ESC_BLOCK 32 /* most steps between bookkeeping (fewer if a random pool lasts fewer) */
 typedef struct {
-  double W[OD_ESC_NL] __attribute__((aligned(64)));
-  uint64_t pool[OD_ESC_NL] __attribute__((aligned(64))); /* unused random bits, next step's in the low bits */
-  int64_t step[OD_ESC_NL] __attribute__((aligned(64)));  /* steps taken */
-  int64_t esc[OD_ESC_NL] __attribute__((aligned(64)));   /* first-passage step, 0 = not yet */
+  double W[OD_ESC_NL_MAX] __attribute__((aligned(64)));    /* a float in single precision (exact as a double) */
+  double T[OD_ESC_NL_MAX] __attribute__((aligned(64)));    /* the walker's learning rate */
+  uint64_t pool[OD_ESC_NL_MAX] __attribute__((aligned(64))); /* unused random bits, next step's in the low bits */
+  int64_t step[OD_ESC_NL_MAX] __attribute__((aligned(64)));  /* steps taken */
+  int64_t esc[OD_ESC_NL_MAX] __attribute__((aligned(64)));   /* first-passage step, 0 = not yet */
 } OdEscLanes;
 
 /* Advance every lane by nsteps steps (escapes after max_steps are not recorded). */
-typedef void (*OdEscAdvanceFn)(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_sse2(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_avx2(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_avx512(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+typedef void (*OdEscAdvanceFn)(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_sse2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_avx2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_avx512(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);

@@ -99,20 +99,21 @@ static inline __attribute__((always_inline)) vd StepLanes(const Term *term, int 
 
 /* Advance the OD_ESC_NV vectors of lanes by nsteps steps; nt is a compile-time constant
    in the specialized callers, so the term tables stay in registers and the loops unroll. */
-static inline __attribute__((always_inline)) void AdvanceBlock(const OdEscTable *t, int nt, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
+static inline __attribute__((always_inline)) void AdvanceBlock(const OdEscTable *t, int nt, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
 {
   Term term[OD_LANDSCAPE_MAX_TERMS];
   for (int k = 0; k < nt; k++) term[k] = (Term){TabLoad(t->ab2[k]), TabLoad(t->nb[k]), TabLoad(t->c[k])};
   const Tab16 two_i16 = TabLoad(t->two_i16);
   const vu jmask = (vu){0} + (uint64_t)(t->J - 1);
   const int sb = t->slot_bits;
-  const vd vT = Splat(T), vedge = Splat(edge);
+  const vd vedge = Splat(edge);
   const vi vmax = (vi){0} + max_steps;
-  vd W[OD_ESC_NV];
+  vd W[OD_ESC_NV], vT[OD_ESC_NV];
   vu pool[OD_ESC_NV];
   vi step[OD_ESC_NV], esc[OD_ESC_NV];
   for (int v = 0; v < OD_ESC_NV; v++) {
     memcpy(&W[v], ln->W + v * OD_ESC_VL, sizeof W[v]);
+    memcpy(&vT[v], ln->T + v * OD_ESC_VL, sizeof vT[v]);
     memcpy(&pool[v], ln->pool + v * OD_ESC_VL, sizeof pool[v]);
     memcpy(&step[v], ln->step + v * OD_ESC_VL, sizeof step[v]);
     memcpy(&esc[v], ln->esc + v * OD_ESC_VL, sizeof esc[v]);
@@ -122,7 +123,7 @@ static inline __attribute__((always_inline)) void AdvanceBlock(const OdEscTable 
     for (int v = 0; v < OD_ESC_NV; v++) {
       const vi j = (vi)(pool[v] & jmask);
       pool[v] >>= sb;
-      W[v] = StepLanes(term, nt, two_i16, j, W[v], vT);
+      W[v] = StepLanes(term, nt, two_i16, j, W[v], vT[v]);
       step[v] += 1;
       const vi first = (W[v] > vedge) & (esc[v] == 0) & (step[v] <= vmax);
       esc[v] |= step[v] & first;
@@ -136,19 +137,19 @@ static inline __attribute__((always_inline)) void AdvanceBlock(const OdEscTable 
   }
 }
 
-void OD_ESC_FN(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
+void OD_ESC_FN(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
 {
   switch (t->nterms) { /* the common term counts get their own unrolled code */
   case 1:
-    AdvanceBlock(t, 1, T, edge, max_steps, nsteps, ln);
+    AdvanceBlock(t, 1, edge, max_steps, nsteps, ln);
     break;
   case 2:
-    AdvanceBlock(t, 2, T, edge, max_steps, nsteps, ln);
+    AdvanceBlock(t, 2, edge, max_steps, nsteps, ln);
     break;
   case 3:
-    AdvanceBlock(t, 3, T, edge, max_steps, nsteps, ln);
+    AdvanceBlock(t, 3, edge, max_steps, nsteps, ln);
     break;
   default:
-    AdvanceBlock(t, t->nterms, T, edge, max_steps, nsteps, ln);
+    AdvanceBlock(t, t->nterms, edge, max_steps, nsteps, ln);
   }
 }

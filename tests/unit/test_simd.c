@@ -93,6 +93,41 @@ START_TEST(test_levels_slot_widths)
 }
 END_TEST
 
+START_TEST(test_levels_batch)
+{
+  /* A batch of walker ranges of three sweep points with different learning rates (lanes then
+     hold walkers of several points at once) gives, at every level, each walker the steps the
+     scalar reference gives its range alone. */
+  OdLandscape ls;
+  PetscReal W0, edge;
+  ck_assert_int_eq(OdLandscapeCreate(PETSC_COMM_SELF, &ls), 0);
+  ck_assert_int_eq(OdLandscapeFindMinimum(ls, OD_LANDSCAPE_MEAN, 1.0, &W0), 0);
+  ck_assert_int_eq(OdLandscapeFindBarrierRight(ls, OD_LANDSCAPE_MEAN, W0, &edge), 0);
+  const OdRng rng = OdRngCreate(91, OD_STREAM_ESCAPE);
+  const OdEscapeProblem pb = {ls, 0, W0, edge, 777};
+  const PetscReal T[4] = {0.02, 0.012, 0.016, 0.02};
+  const PetscInt begin[4] = {0, 40, 3, 45}, end[4] = {45, 41, 90, 200}, point[4] = {7, 2, 5, 7};
+  PetscInt ref[4][200], got[4][200], escaped = 0;
+  OdEscapeWalkers r[4];
+  for (int i = 0; i < 4; i++) {
+    const OdEscapeProblem one = {ls, T[i], W0, edge, 777};
+    OdEscapeFirstPassageSimd(&one, OD_SIMD_SCALAR, &rng, (uint32_t)point[i], begin[i], end[i], ref[i]);
+    for (PetscInt w = 0; w < end[i] - begin[i]; w++) escaped += ref[i][w] > 0;
+    r[i] = (OdEscapeWalkers){(uint32_t)point[i], T[i], begin[i], end[i], got[i]};
+  }
+  ck_assert_int_gt(escaped, 50);
+  ck_assert_int_lt(escaped, 300);
+  for (int l = OD_SIMD_SCALAR; l < OD_SIMD_NLEVELS; l++) {
+    if (!OdSimdLevelAvailable((OdSimdLevel)l)) continue;
+    memset(got, 0xff, sizeof got);
+    OdEscapeFirstPassageBatch(&pb, (OdSimdLevel)l, &rng, 4, r);
+    for (int i = 0; i < 4; i++)
+      for (PetscInt w = 0; w < end[i] - begin[i]; w++) ck_assert_msg(got[i][w] == ref[i][w], "level %s, range %d, walker %d: %d steps, reference %d", OdSimdLevelName((OdSimdLevel)l), i, (int)(begin[i] + w), (int)got[i][w], (int)ref[i][w]);
+  }
+  OdLandscapeDestroy(&ls);
+}
+END_TEST
+
 START_TEST(test_levels_op_lorenz)
 {
   /* op's Lorenz lane kernel at every level equals OdOpFinal point by point, bitwise: 5 points
@@ -127,6 +162,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_levels_seed_landscape);
   tcase_add_test(tc, test_levels_slot_widths);
   tcase_add_test(tc, test_levels_op_lorenz);
+  tcase_add_test(tc, test_levels_batch);
   suite_add_tcase(s, tc);
   return s;
 }
