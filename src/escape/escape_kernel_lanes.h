@@ -164,52 +164,46 @@ static inline __attribute__((always_inline)) vd StepLanes(const Term *term, int 
 #define OD_ESC_GROUP 2
 #endif
 
-/* Advance OD_ESC_GROUP vectors of lanes, from vector v0, by nsteps steps; nt is a compile-time
-   constant in the specialized callers, so the term tables stay in registers and the loops unroll. */
-static inline __attribute__((always_inline)) void AdvanceGroup(const Term *term, int nt, Tab16 two_i16, const OdEscTable *t, double edge, int64_t max_steps, int nsteps, int v0, OdEscLanes *ln)
-{
-  const vu jmask = (vu){0} + (uint64_t)(t->J - 1);
-  const int sb = t->slot_bits;
-  const vd vedge = Splat(edge);
-  const vi vmax = (vi){0} + max_steps;
-  vd W[OD_ESC_GROUP], vT[OD_ESC_GROUP];
-  vu pool[OD_ESC_GROUP];
-  vi step[OD_ESC_GROUP], esc[OD_ESC_GROUP];
-  for (int v = 0; v < OD_ESC_GROUP; v++) {
-    const int at = (v0 + v) * OD_ESC_VL;
-    memcpy(&W[v], ln->W + at, sizeof W[v]);
-    memcpy(&vT[v], ln->T + at, sizeof vT[v]);
-    memcpy(&pool[v], ln->pool + at, sizeof pool[v]);
-    memcpy(&step[v], ln->step + at, sizeof step[v]);
-    memcpy(&esc[v], ln->esc + at, sizeof esc[v]);
-  }
-  for (int s = 0; s < nsteps; s++) {
-#pragma GCC unroll 8
-    for (int v = 0; v < OD_ESC_GROUP; v++) {
-      const vi j = (vi)(pool[v] & jmask);
-      pool[v] >>= sb;
-      W[v] = StepLanes(term, nt, two_i16, j, W[v], vT[v]);
-      step[v] += 1;
-      const vi first = CmpLanes(W[v], vedge, 0) & (esc[v] == 0) & (step[v] <= vmax);
-      esc[v] |= step[v] & first;
-    }
-  }
-  for (int v = 0; v < OD_ESC_GROUP; v++) {
-    const int at = (v0 + v) * OD_ESC_VL;
-    memcpy(ln->W + at, &W[v], sizeof W[v]);
-    memcpy(ln->pool + at, &pool[v], sizeof pool[v]);
-    memcpy(ln->step + at, &step[v], sizeof step[v]);
-    memcpy(ln->esc + at, &esc[v], sizeof esc[v]);
-  }
-}
-
-/* Advance the OD_ESC_NV vectors of lanes by nsteps steps. */
+/* Advance the OD_ESC_NV vectors of lanes by nsteps steps, OD_ESC_GROUP at a time; nt is a
+   compile-time constant in the specialized callers, so the term tables stay in registers and
+   the loops unroll. */
 static inline __attribute__((always_inline)) void AdvanceBlock(const OdEscTable *t, int nt, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
 {
   Term term[OD_LANDSCAPE_MAX_TERMS];
   for (int k = 0; k < nt; k++) term[k] = (Term){TabLoad(t->ab2[k]), TabLoad(t->nb[k]), TabLoad(t->c[k])};
   const Tab16 two_i16 = TabLoad(t->two_i16);
-  for (int v0 = 0; v0 < OD_ESC_NV; v0 += OD_ESC_GROUP) AdvanceGroup(term, nt, two_i16, t, edge, max_steps, nsteps, v0, ln);
+  const vu jmask = (vu){0} + (uint64_t)(t->J - 1);
+  const int sb = t->slot_bits;
+  const vd vedge = Splat(edge);
+  const vi vmax = (vi){0} + max_steps;
+  vd W[OD_ESC_NV], vT[OD_ESC_NV];
+  vu pool[OD_ESC_NV];
+  vi step[OD_ESC_NV], esc[OD_ESC_NV];
+  for (int v = 0; v < OD_ESC_NV; v++) {
+    memcpy(&W[v], ln->W + v * OD_ESC_VL, sizeof W[v]);
+    memcpy(&vT[v], ln->T + v * OD_ESC_VL, sizeof vT[v]);
+    memcpy(&pool[v], ln->pool + v * OD_ESC_VL, sizeof pool[v]);
+    memcpy(&step[v], ln->step + v * OD_ESC_VL, sizeof step[v]);
+    memcpy(&esc[v], ln->esc + v * OD_ESC_VL, sizeof esc[v]);
+  }
+  for (int v0 = 0; v0 < OD_ESC_NV; v0 += OD_ESC_GROUP)
+    for (int s = 0; s < nsteps; s++) {
+#pragma GCC unroll 8
+      for (int v = v0; v < v0 + OD_ESC_GROUP; v++) {
+        const vi j = (vi)(pool[v] & jmask);
+        pool[v] >>= sb;
+        W[v] = StepLanes(term, nt, two_i16, j, W[v], vT[v]);
+        step[v] += 1;
+        const vi first = CmpLanes(W[v], vedge, 0) & (esc[v] == 0) & (step[v] <= vmax);
+        esc[v] |= step[v] & first;
+      }
+    }
+  for (int v = 0; v < OD_ESC_NV; v++) {
+    memcpy(ln->W + v * OD_ESC_VL, &W[v], sizeof W[v]);
+    memcpy(ln->pool + v * OD_ESC_VL, &pool[v], sizeof pool[v]);
+    memcpy(ln->step + v * OD_ESC_VL, &step[v], sizeof step[v]);
+    memcpy(ln->esc + v * OD_ESC_VL, &esc[v], sizeof esc[v]);
+  }
 }
 
 void OD_ESC_FN(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
