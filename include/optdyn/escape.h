@@ -47,11 +47,18 @@ PetscErrorCode OdEscapeGetPit(OdEscape esc, PetscReal *W0, PetscReal *edge);
 
 /* ---- kernels, usable on their own (tests, other modules) ---- */
 
+/** Arithmetic of the Monte Carlo kernel (-escape_precision): double (the default) or single
+ *  (float, twice the lanes per vector; its own scalar reference; walkers' paths differ from
+ *  double's by rounding, escape probabilities agree within their Monte Carlo errors). */
+typedef enum { OD_ESCAPE_DOUBLE = 0, OD_ESCAPE_SINGLE = 1 } OdEscapePrecision;
+
 /** Parameters of one escape simulation. */
 typedef struct {
   OdLandscape landscape;
   PetscReal T, W0, edge;
-  PetscInt max_steps; /**< the largest step budget */
+  PetscInt max_steps; /**< the largest step budget (single precision: < 2^31 - 64) */
+  OdEscapePrecision precision; /**< OdEscapeFirstPassage*: double (0, default) or single; single needs a
+                                    Gaussian landscape with J = 2^m <= 16 datapoints */
 } OdEscapeProblem;
 
 /**
@@ -95,6 +102,9 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
  * W from W_start past the edge (at most max_steps; returns -1 if never), and the W reached.
  */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);
+
+/** Can -escape_precision single run on this landscape (Gaussian terms, J = 2^m <= 16 datapoints)? */
+PetscBool OdEscapeSingleSupported(OdLandscape ls);
 
 /** The kernel's exp (16-entry table and a degree-7 polynomial, <= 2 ulp for x >= -700, 0 below):
  *  exposed for its unit test. */

@@ -25,6 +25,7 @@ struct _n_OdEscape {
   PetscInt budgets[OD_ESCAPE_MAX_BUDGETS], nbudgets;
   PetscInt walkers, chunk, hist_bins;
   PetscInt method;
+  PetscInt precision; /* OdEscapePrecision of the Monte Carlo kernel */
   PetscReal W0, edge, W0_guess;
   PetscBool W0_set, edge_set;
   PetscInt exact_n;
@@ -40,6 +41,7 @@ struct _n_OdEscape {
 };
 
 static const char *const method_names[] = {"mc", "exact"};
+static const char *const precision_names[] = {"double", "single"};
 
 PetscErrorCode OdEscapeCreate(MPI_Comm comm, OdEscape *esc)
 {
@@ -126,6 +128,7 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscCall(OdOptionsInt(PetscOptionsObject, "-chunk", "Walkers per work unit (the unit of distribution over ranks)", OD_RANGE_AT_LEAST(1), &e->chunk, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-hist_bins", "Log-spaced bins of the first-passage histogram", OD_RANGE_AT_LEAST(1), &e->hist_bins, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-method", "mc (Monte Carlo) or exact (backward recursion)", method_names, 2, &e->method, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-precision", "Monte Carlo arithmetic: double, or single (float, twice the SIMD lanes; escape probabilities agree within Monte Carlo error, paths differ by rounding)", precision_names, 2, &e->precision, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-W0_guess", "Start of the downhill search for the pit", OD_RANGE_ANY, &e->W0_guess, NULL));
   PetscCall(DescribePit(e, help_W0, help_edge, help_Wmin, sizeof help_W0));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-W0", help_W0, OD_RANGE_ANY, &e->W0, &e->W0_set));
@@ -146,6 +149,10 @@ static PetscErrorCode Validate(OdEscape e)
     PetscCheck(e->budgets[k] > e->budgets[k - 1], e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: budgets must increase strictly, got %" PetscInt_FMT " after %" PetscInt_FMT, e->budgets[k], e->budgets[k - 1]);
   PetscCheck(e->edge > e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_edge = %g is not allowed: must be > W0 = %g", (double)e->edge, (double)e->W0);
   PetscCheck(e->exact_Wmin < e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_exact_Wmin = %g is not allowed: must be < W0 = %g", (double)e->exact_Wmin, (double)e->W0);
+  if (e->precision == OD_ESCAPE_SINGLE) {
+    PetscCheck(OdEscapeSingleSupported(e->landscape), e->comm, PETSC_ERR_USER_INPUT, "option -escape_precision = single is not allowed with landscape %s: it needs Gaussian terms and J = 2^m <= 16 datapoints (use double)", OdLandscapeGetName(e->landscape));
+    PetscCheck(e->budgets[e->nbudgets - 1] < PETSC_MAX_INT - 64 && e->budgets[e->nbudgets - 1] < INT32_MAX - 64, e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: the largest budget %" PetscInt_FMT " is too large for -escape_precision single (at most 2^31 - 65)", e->budgets[e->nbudgets - 1]);
+  }
   { /* the learning rates and the per-point records of every point (the sweep checks its own buffers later) */
     char advice[96];
     snprintf(advice, sizeof advice, "-escape_T_num = %" PetscInt_FMT, e->T_num);
@@ -232,7 +239,7 @@ static PetscErrorCode UnitsMC(void *ctx, PetscInt n, const PetscInt point[], con
 {
   OdEscape e = (OdEscape)ctx;
   const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
-  const OdEscapeProblem pb = {e->landscape, 0, e->W0, e->edge, e->max_budget};
+  const OdEscapeProblem pb = {e->landscape, 0, e->W0, e->edge, e->max_budget, (OdEscapePrecision)e->precision};
   OdEscapeWalkers *r;
   PetscInt *steps, total = 0;
   PetscFunctionBegin;
@@ -379,6 +386,7 @@ static PetscErrorCode WriteAttributes(OdEscape e)
   PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
   PetscCall(OdOutputAttrString(out, "/escape", "method", method_names[e->method]));
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdOutputAttrString(out, "/escape", "precision", precision_names[e->precision]));
   PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(e->simd))); /* provenance (perf) */
   PetscCall(OdOutputAttrReal(out, "/escape", "W0", e->W0));
   PetscCall(OdOutputAttrReal(out, "/escape", "W_edge", e->edge));

@@ -63,3 +63,31 @@ typedef void (*OdEscAdvanceFn)(const OdEscTable *t, double edge, int64_t max_ste
 void OdEscAdvance_sse2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
 void OdEscAdvance_avx2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
 void OdEscAdvance_avx512(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+
+/* Single precision (-escape_precision single): the same step in float, 16 lanes per vector.
+   exp(x) as above with float constants and exp(r) - 1 by its degree-4 Taylor polynomial
+   (truncation < 1e-8 relative, below float's 6e-8); ln 2 split as in Cephes (hi has 9
+   significant bits, so n * hi is exact for |n| < 2^15); 0 below -87 (float's smallest normal
+   is exp(-87.3)). */
+#define OD_EXPF_INV_LN2_16 23.0831206542f
+#define OD_EXPF_LN2_HI_16 (0.693359375f / 16)
+#define OD_EXPF_LN2_LO_16 (-2.12194440e-4f / 16)
+#define OD_EXPF_SHIFTER 12582912.0f /* 1.5 * 2^23 */
+#define OD_EXPF_SHIFTER_BITS INT32_C(0x4b400000)
+#define OD_EXPF_MIN (-87.0f)
+#define OD_EXPF_C2 (1.0f / 2)
+#define OD_EXPF_C3 (1.0f / 6)
+#define OD_EXPF_C4 (1.0f / 24)
+typedef struct {
+  float two_i16[OD_ESC_TAB];
+  float ab2[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB], nb[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB], c[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB];
+} OdEscTableF;
+
+/* The float lane kernel: 4 vectors of OD_ESC_VLF lanes, 32-bit random pools (OD_ESC_BLOCK or
+   32/s steps per block); W, T are floats stored in the double lane state. */
+#define OD_ESC_VLF 16
+#define OD_ESC_NLF (OD_ESC_VLF * OD_ESC_NV)
+typedef void (*OdEscAdvanceFnF)(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_sse2(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_avx2(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_avx512(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);

@@ -222,3 +222,107 @@ void OD_ESC_FN(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, 
     AdvanceBlock(t, t->nterms, edge, max_steps, nsteps, ln);
   }
 }
+
+/* ---------------- single precision: 16 float lanes per vector ---------------- */
+
+#define OD_ESCF_FN OD_ESC_CAT(OdEscAdvanceF_, OD_ESC_SUFFIX)
+typedef float vf __attribute__((vector_size(4 * OD_ESC_VLF)));
+typedef int32_t vi32 __attribute__((vector_size(4 * OD_ESC_VLF)));
+typedef uint32_t vu32 __attribute__((vector_size(4 * OD_ESC_VLF)));
+
+static inline vf SplatF(float x) { return (vf){0} + x; }
+
+/* A 16-entry float table is one 16-lane vector; a look-up is a one-register permute (AVX-512:
+   vpermps; narrower builds: what GCC makes of it). It moves data only. */
+static inline vf TabF(const float *t)
+{
+  vf r;
+  memcpy(&r, t, sizeof r);
+  return r;
+}
+
+static inline vf ExpLanesF(vf two_i16, vf x)
+{
+  const vf t = x * SplatF(OD_EXPF_INV_LN2_16) + SplatF(OD_EXPF_SHIFTER);
+  const vf nd = t - SplatF(OD_EXPF_SHIFTER);
+  const vf r = (x - nd * SplatF(OD_EXPF_LN2_HI_16)) - nd * SplatF(OD_EXPF_LN2_LO_16);
+  const vi32 n = (vi32)t - OD_EXPF_SHIFTER_BITS;
+  const vf r2 = r * r;
+  const vf q = r + r2 * ((SplatF(OD_EXPF_C2) + r * SplatF(OD_EXPF_C3)) + r2 * SplatF(OD_EXPF_C4));
+  const vf tab = __builtin_shuffle(two_i16, n & 15);
+  const vf y = tab + tab * q;
+  const vf scale = (vf)((((vu32)n >> 4) + 127) << 23);
+  const vi32 keep = x >= SplatF(OD_EXPF_MIN);
+  return (vf)((vi32)(y * scale) & keep);
+}
+
+static inline __attribute__((always_inline)) vf StepLanesF(const vf *ab2, const vf *nb, const vf *c, int nt, vf two_i16, vi32 j, vf W, vf vT)
+{
+  vf g = SplatF(0.0f);
+  for (int k = 0; k < nt; k++) {
+    const vf x = W - __builtin_shuffle(c[k], j);
+    const vf arg = (__builtin_shuffle(nb[k], j) * x) * x;
+    g = g + (__builtin_shuffle(ab2[k], j) * x) * ExpLanesF(two_i16, arg);
+  }
+  return W - vT * g;
+}
+
+/* Lane state in and out: W and T are floats held as doubles (exact both ways); counters as
+   32-bit (budgets are checked to fit). */
+static inline void LoadLanesF(const OdEscLanes *ln, int v, vf *W, vf *T, vu32 *pool, vi32 *step, vi32 *esc)
+{
+  for (int l = 0; l < OD_ESC_VLF; l++) {
+    const int at = v * OD_ESC_VLF + l;
+    (*W)[l] = (float)ln->W[at], (*T)[l] = (float)ln->T[at];
+    (*pool)[l] = (uint32_t)ln->pool[at], (*step)[l] = (int32_t)ln->step[at], (*esc)[l] = (int32_t)ln->esc[at];
+  }
+}
+
+static inline void StoreLanesF(OdEscLanes *ln, int v, vf W, vu32 pool, vi32 step, vi32 esc)
+{
+  for (int l = 0; l < OD_ESC_VLF; l++) {
+    const int at = v * OD_ESC_VLF + l;
+    ln->W[at] = W[l], ln->pool[at] = pool[l], ln->step[at] = step[l], ln->esc[at] = esc[l];
+  }
+}
+
+static inline __attribute__((always_inline)) void AdvanceBlockF(const OdEscTableF *t, const OdEscTable *meta, int nt, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
+{
+  vf ab2[OD_LANDSCAPE_MAX_TERMS], nb[OD_LANDSCAPE_MAX_TERMS], c[OD_LANDSCAPE_MAX_TERMS];
+  for (int k = 0; k < nt; k++) ab2[k] = TabF(t->ab2[k]), nb[k] = TabF(t->nb[k]), c[k] = TabF(t->c[k]);
+  const vf two_i16 = TabF(t->two_i16), vedge = SplatF(edge);
+  const vu32 jmask = (vu32){0} + (meta->J - 1);
+  const int sb = meta->slot_bits;
+  const vi32 vmax = (vi32){0} + (int32_t)max_steps;
+  vf W[OD_ESC_NV], vT[OD_ESC_NV];
+  vu32 pool[OD_ESC_NV];
+  vi32 step[OD_ESC_NV], esc[OD_ESC_NV];
+  for (int v = 0; v < OD_ESC_NV; v++) LoadLanesF(ln, v, &W[v], &vT[v], &pool[v], &step[v], &esc[v]);
+  for (int v0 = 0; v0 < OD_ESC_NV; v0 += OD_ESC_GROUP)
+    for (int s = 0; s < nsteps; s++) {
+#pragma GCC unroll 8
+      for (int v = v0; v < v0 + OD_ESC_GROUP; v++) {
+        const vi32 j = (vi32)(pool[v] & jmask);
+        pool[v] >>= sb;
+        W[v] = StepLanesF(ab2, nb, c, nt, two_i16, j, W[v], vT[v]);
+        step[v] += 1;
+        const vi32 first = (W[v] > vedge) & (esc[v] == 0) & (step[v] <= vmax);
+        esc[v] |= step[v] & first;
+      }
+    }
+  for (int v = 0; v < OD_ESC_NV; v++) StoreLanesF(ln, v, W[v], pool[v], step[v], esc[v]);
+}
+
+void OD_ESCF_FN(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln)
+{
+  switch (meta->nterms) {
+  case 1:
+    AdvanceBlockF(t, meta, 1, edge, max_steps, nsteps, ln);
+    break;
+  case 2:
+    AdvanceBlockF(t, meta, 2, edge, max_steps, nsteps, ln);
+    break;
+  default:
+    AdvanceBlockF(t, meta, meta->nterms, edge, max_steps, nsteps, ln);
+  }
+}

@@ -46,11 +46,15 @@ static OdLandscape GaussLandscape(PetscInt J, PetscInt nmax)
 
 /* All walkers of a problem at every available level equal the scalar reference; returns how
    many of them escaped (so a caller can check the comparison is not vacuous). */
-static PetscInt CompareLevels(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n)
+static PetscInt CompareLevelsPrec(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n, OdEscapePrecision prec);
+static PetscInt CompareLevels(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n) { return CompareLevelsPrec(ls, T, W0, edge, max_steps, n, OD_ESCAPE_DOUBLE); }
+
+/* ... in double or in single precision (each against its own plain reference) */
+static PetscInt CompareLevelsPrec(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n, OdEscapePrecision prec)
 {
   const OdRng rng = OdRngCreate(77, OD_STREAM_ESCAPE);
   PetscInt *ref = malloc(sizeof(PetscInt) * n), *got = malloc(sizeof(PetscInt) * n), escaped = 0;
-  const OdEscapeProblem pb = {ls, T, W0, edge, max_steps};
+  const OdEscapeProblem pb = {ls, T, W0, edge, max_steps, prec};
   OdEscapeFirstPassageSimd(&pb, OD_SIMD_SCALAR, &rng, 2, 5, 5 + n, ref);
   for (PetscInt i = 0; i < n; i++) escaped += ref[i] > 0;
   for (int l = OD_SIMD_SSE2; l < OD_SIMD_NLEVELS; l++) {
@@ -88,6 +92,8 @@ START_TEST(test_levels_slot_widths)
     OdLandscape ls = GaussLandscape(Js[c], nmax[c]);
     const PetscInt esc = CompareLevels(ls, 0.2, 1.0, 1.2, 517, 700);
     ck_assert_msg(esc > 0, "J = %d: no walker escaped", (int)Js[c]);
+    if (OdEscapeSingleSupported(ls)) /* single precision: 32-bit pools, 16-lane vectors */
+      ck_assert_msg(CompareLevelsPrec(ls, 0.2, 1.0, 1.2, 517, 700, OD_ESCAPE_SINGLE) > 0, "J = %d, single: no walker escaped", (int)Js[c]);
     OdLandscapeDestroy(&ls);
   }
 }
