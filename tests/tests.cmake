@@ -112,6 +112,9 @@ od_script_test(progress_interrupt)
 od_script_test(figures)
 set_tests_properties(script_figures PROPERTIES TIMEOUT 600)
 set_tests_properties(script_progress_interrupt PROPERTIES SKIP_RETURN_CODE 77)
+# esc (issue 15, Deliver 2): batched escape units (no per-chunk lane drain), AVX2 permutes, float32 mode
+od_script_test(escape_batch)
+od_script_test(escape_single)
 # reliability (helper reliab): bad-input catalogue, fault injection
 od_script_test(bad_input_catalogue)
 set_tests_properties(script_bad_input_catalogue PROPERTIES TIMEOUT 600)

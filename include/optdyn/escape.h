@@ -47,11 +47,18 @@ PetscErrorCode OdEscapeGetPit(OdEscape esc, PetscReal *W0, PetscReal *edge);
 
 /* ---- kernels, usable on their own (tests, other modules) ---- */
 
+/** Arithmetic of the Monte Carlo kernel (-escape_precision): double (the default) or single
+ *  (float, twice the lanes per vector; its own scalar reference; walkers' paths differ from
+ *  double's by rounding, escape probabilities agree within their Monte Carlo errors). */
+typedef enum { OD_ESCAPE_DOUBLE = 0, OD_ESCAPE_SINGLE = 1 } OdEscapePrecision;
+
 /** Parameters of one escape simulation. */
 typedef struct {
   OdLandscape landscape;
   PetscReal T, W0, edge;
-  PetscInt max_steps; /**< the largest step budget */
+  PetscInt max_steps; /**< the largest step budget (single precision: < 2^31 - 64) */
+  OdEscapePrecision precision; /**< OdEscapeFirstPassage*: double (0, default) or single; single needs a
+                                    Gaussian landscape with J = 2^m <= 16 datapoints */
 } OdEscapeProblem;
 
 /**
@@ -64,6 +71,23 @@ void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t 
 /** OdEscapeFirstPassage with the kernel build chosen explicitly (simd.h; OD_SIMD_AUTO = the best
  *  this CPU runs, which is what OdEscapeFirstPassage uses). Every level gives the same steps[]. */
 void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[]);
+
+/** One walker range of a batch: walkers [w_begin, w_end) of sweep point `point` at learning
+ *  rate T; steps[w - w_begin] receives each walker's first-passage step (as OdEscapeFirstPassage). */
+typedef struct {
+  uint32_t point;
+  PetscReal T;
+  PetscInt w_begin, w_end;
+  PetscInt *steps;
+} OdEscapeWalkers;
+
+/**
+ * OdEscapeFirstPassageSimd over several walker ranges at once (pb->T is ignored: each range has
+ * its own). The lane kernel refills a lane with the next walker of the batch, whatever its
+ * range, so lanes idle only while the whole batch drains, not at the end of every range.
+ * Every walker's result is the one OdEscapeFirstPassage gives it alone.
+ */
+void OdEscapeFirstPassageBatch(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, PetscInt nranges, const OdEscapeWalkers ranges[]);
 
 /**
  * Exact escape probability by the backward recursion q_n(W) = mean_j q_{n-1}(W - T g_j(W)),
@@ -78,6 +102,9 @@ PetscErrorCode OdEscapeExact(const OdEscapeProblem *pb, PetscReal Wmin, PetscInt
  * W from W_start past the edge (at most max_steps; returns -1 if never), and the W reached.
  */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end);
+
+/** Can -escape_precision single run on this landscape (Gaussian terms, J = 2^m <= 16 datapoints)? */
+PetscBool OdEscapeSingleSupported(OdLandscape ls);
 
 /** The kernel's exp (16-entry table and a degree-7 polynomial, <= 2 ulp for x >= -700, 0 below):
  *  exposed for its unit test. */

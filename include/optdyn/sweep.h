@@ -33,6 +33,11 @@ typedef struct _n_OdSweep *OdSweep;
 /** Compute unit (point, chunk) into record[0..reclen-1]; point is the global point index. */
 typedef PetscErrorCode (*OdSweepUnitFn)(void *ctx, PetscInt point, PetscInt chunk, PetscReal record[]);
 
+/** Compute n units at once: record[i] receives unit (point[i], chunk[i])'s record, which must be
+ *  exactly what the unit function gives that unit alone (so results still never depend on how
+ *  units are batched; a kernel may then share work across units, e.g. keep SIMD lanes busy). */
+typedef PetscErrorCode (*OdSweepBatchFn)(void *ctx, PetscInt n, const PetscInt point[], const PetscInt chunk[], PetscReal *const record[]);
+
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep);
 PetscErrorCode OdSweepDestroy(OdSweep *sweep);
 
@@ -48,6 +53,10 @@ PetscErrorCode OdSweepSetLabel(OdSweep sweep, const char *label);
 
 /** Progress lines count in the command's unit: `units_per_point` of `units` per point (e.g. "walker-steps", walkers x budget). */
 PetscErrorCode OdSweepSetProgressUnits(OdSweep sweep, const char *units, double units_per_point);
+
+/** Optional: compute each rank's units of a round with one call of fn (zeroed records) instead
+ *  of one unit-function call per unit. */
+PetscErrorCode OdSweepSetBatchFn(OdSweep sweep, OdSweepBatchFn fn);
 
 /** Validate sizes and slice (the stop-signal handlers are installed by the command driver, optdyn/runctl.h). */
 PetscErrorCode OdSweepSetUp(OdSweep sweep);

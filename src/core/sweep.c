@@ -22,6 +22,7 @@ struct _n_OdSweep {
   PetscInt ninputs;
   char units[32];         /* progress unit of the command (helper ux) */
   double units_per_point; /* ... and how many a point is */
+  OdSweepBatchFn batch_fn; /* optional: a rank's units of a round in one call (helper esc) */
 };
 
 PetscErrorCode OdSweepCreate(MPI_Comm comm, OdSweep *sweep)
@@ -185,6 +186,13 @@ PetscErrorCode OdSweepRemoveCheckpoint(OdSweep sweep)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode OdSweepSetBatchFn(OdSweep sweep, OdSweepBatchFn fn)
+{
+  PetscFunctionBegin;
+  sweep->batch_fn = fn;
+  PetscFunctionReturn(0);
+}
+
 /* Rounds adapt their size: a round gives each rank `batch` units (dealt cyclically within the
    round), and the batch doubles while rounds take less than this many seconds, so cheap units
    do not pay one collective each. The batch only changes who computes what and when, never a
@@ -200,6 +208,9 @@ static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt nt
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(sweep->comm, &rank));
   PetscCallMPI(MPI_Comm_size(sweep->comm, &size));
+  PetscInt n = 0, *point = NULL, *chunk = NULL;
+  PetscReal **recp = NULL;
+  if (sweep->batch_fn) PetscCall(PetscMalloc3(batch, &point, batch, &chunk, batch, &recp));
   for (PetscInt b = 0; b < batch; b++) {
     PetscReal *out = sendbuf + b * msg;
     const PetscInt at = pos + rank + (PetscInt)size * b;
@@ -208,7 +219,12 @@ static PetscErrorCode RunRound(OdSweep sweep, const PetscInt todo[], PetscInt nt
     const PetscInt u = todo[at];
     out[0] = (PetscReal)u;
     PetscCall(PetscArrayzero(out + 1, rl));
-    PetscCall(fn(ctx, sweep->first + u / sweep->nchunks, u % sweep->nchunks, out + 1));
+    if (sweep->batch_fn) point[n] = sweep->first + u / sweep->nchunks, chunk[n] = u % sweep->nchunks, recp[n++] = out + 1;
+    else PetscCall(fn(ctx, sweep->first + u / sweep->nchunks, u % sweep->nchunks, out + 1));
+  }
+  if (sweep->batch_fn) {
+    if (n > 0) PetscCall(sweep->batch_fn(ctx, n, point, chunk, recp));
+    PetscCall(PetscFree3(point, chunk, recp));
   }
   PetscCallMPI(MPI_Allgather(sendbuf, (PetscMPIInt)(batch * msg), MPIU_REAL, recvbuf, (PetscMPIInt)(batch * msg), MPIU_REAL, sweep->comm));
   for (PetscInt i = 0; i < (PetscInt)size * batch; i++) {

@@ -25,6 +25,7 @@ struct _n_OdEscape {
   PetscInt budgets[OD_ESCAPE_MAX_BUDGETS], nbudgets;
   PetscInt walkers, chunk, hist_bins;
   PetscInt method;
+  PetscInt precision; /* OdEscapePrecision of the Monte Carlo kernel */
   PetscReal W0, edge, W0_guess;
   PetscBool W0_set, edge_set;
   PetscInt exact_n;
@@ -40,6 +41,7 @@ struct _n_OdEscape {
 };
 
 static const char *const method_names[] = {"mc", "exact"};
+static const char *const precision_names[] = {"double", "single"};
 
 PetscErrorCode OdEscapeCreate(MPI_Comm comm, OdEscape *esc)
 {
@@ -126,6 +128,7 @@ PetscErrorCode OdEscapeSetFromOptions(OdEscape e)
   PetscCall(OdOptionsInt(PetscOptionsObject, "-chunk", "Walkers per work unit (the unit of distribution over ranks)", OD_RANGE_AT_LEAST(1), &e->chunk, NULL));
   PetscCall(OdOptionsInt(PetscOptionsObject, "-hist_bins", "Log-spaced bins of the first-passage histogram", OD_RANGE_AT_LEAST(1), &e->hist_bins, NULL));
   PetscCall(OdOptionsEnum(PetscOptionsObject, "-method", "mc (Monte Carlo) or exact (backward recursion)", method_names, 2, &e->method, NULL));
+  PetscCall(OdOptionsEnum(PetscOptionsObject, "-precision", "Monte Carlo arithmetic: double, or single (float, twice the SIMD lanes; escape probabilities agree within Monte Carlo error, paths differ by rounding)", precision_names, 2, &e->precision, NULL));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-W0_guess", "Start of the downhill search for the pit", OD_RANGE_ANY, &e->W0_guess, NULL));
   PetscCall(DescribePit(e, help_W0, help_edge, help_Wmin, sizeof help_W0));
   PetscCall(OdOptionsReal(PetscOptionsObject, "-W0", help_W0, OD_RANGE_ANY, &e->W0, &e->W0_set));
@@ -146,6 +149,10 @@ static PetscErrorCode Validate(OdEscape e)
     PetscCheck(e->budgets[k] > e->budgets[k - 1], e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: budgets must increase strictly, got %" PetscInt_FMT " after %" PetscInt_FMT, e->budgets[k], e->budgets[k - 1]);
   PetscCheck(e->edge > e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_edge = %g is not allowed: must be > W0 = %g", (double)e->edge, (double)e->W0);
   PetscCheck(e->exact_Wmin < e->W0, e->comm, PETSC_ERR_USER_INPUT, "option -escape_exact_Wmin = %g is not allowed: must be < W0 = %g", (double)e->exact_Wmin, (double)e->W0);
+  if (e->precision == OD_ESCAPE_SINGLE) {
+    PetscCheck(OdEscapeSingleSupported(e->landscape), e->comm, PETSC_ERR_USER_INPUT, "option -escape_precision = single is not allowed with landscape %s: it needs Gaussian terms and J = 2^m <= 16 datapoints (use double)", OdLandscapeGetName(e->landscape));
+    PetscCheck(e->budgets[e->nbudgets - 1] < PETSC_MAX_INT - 64 && e->budgets[e->nbudgets - 1] < INT32_MAX - 64, e->comm, PETSC_ERR_USER_INPUT, "option -escape_steps: the largest budget %" PetscInt_FMT " is too large for -escape_precision single (at most 2^31 - 65)", e->budgets[e->nbudgets - 1]);
+  }
   { /* the learning rates and the per-point records of every point (the sweep checks its own buffers later) */
     char advice[96];
     snprintf(advice, sizeof advice, "-escape_T_num = %" PetscInt_FMT, e->T_num);
@@ -158,6 +165,8 @@ static PetscErrorCode Validate(OdEscape e)
   }
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode UnitsMC(void *ctx, PetscInt n, const PetscInt point[], const PetscInt chunk[], PetscReal *const rec[]);
 
 PetscErrorCode OdEscapeSetUp(OdEscape e)
 {
@@ -183,6 +192,7 @@ PetscErrorCode OdEscapeSetUp(OdEscape e)
     PetscCall(OdSweepSetCheckpointPath(e->sweep, ckpt));
   }
   PetscCall(OdSweepSetLabel(e->sweep, "escape"));
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetBatchFn(e->sweep, UnitsMC));
   /* progress in walker-steps: every walker counted with its full budget (escapes end early) */
   if (e->method == OD_ESCAPE_MC) PetscCall(OdSweepSetProgressUnits(e->sweep, "walker-steps", (double)e->walkers * e->max_budget));
   else PetscCall(OdSweepSetProgressUnits(e->sweep, "grid-point-steps", (double)e->exact_n * e->max_budget));
@@ -209,18 +219,11 @@ static PetscInt HistBin(PetscInt step, PetscInt max_steps, PetscInt nbins)
   return PetscMin(PetscMax(b, 0), nbins - 1);
 }
 
-static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+/* The record of one chunk from its walkers' first-passage steps (in walker order). */
+static void ChunkRecord(OdEscape e, PetscInt n, const PetscInt steps[], PetscReal rec[])
 {
-  OdEscape e = (OdEscape)ctx;
-  PetscInt *steps;
-  const PetscInt w0 = chunk * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
-  const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
-  const OdEscapeProblem pb = {e->landscape, e->T[point], e->W0, e->edge, e->max_budget};
   PetscReal *counts = rec, *hist = rec + e->nbudgets, *sumlog = hist + e->hist_bins, *nesc = sumlog + 1, *work = nesc + 1;
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(w1 - w0, &steps));
-  OdEscapeFirstPassageSimd(&pb, e->simd, &rng, (uint32_t)point, w0, w1, steps);
-  for (PetscInt i = 0; i < w1 - w0; i++) {
+  for (PetscInt i = 0; i < n; i++) {
     *work += steps[i] ? steps[i] : e->max_budget;
     if (!steps[i]) continue;
     for (PetscInt k = 0; k < e->nbudgets; k++) counts[k] += steps[i] <= e->budgets[k];
@@ -228,7 +231,37 @@ static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscRea
     *sumlog += log10((double)steps[i]);
     *nesc += 1;
   }
+}
+
+/* A rank's Monte Carlo units of a round in one kernel call (OdSweepSetBatchFn): the lanes then
+   drain once per round instead of once per chunk; each chunk's record is what it gets alone. */
+static PetscErrorCode UnitsMC(void *ctx, PetscInt n, const PetscInt point[], const PetscInt chunk[], PetscReal *const rec[])
+{
+  OdEscape e = (OdEscape)ctx;
+  const OdRng rng = OdRngCreate(e->seed, OD_STREAM_ESCAPE);
+  const OdEscapeProblem pb = {e->landscape, 0, e->W0, e->edge, e->max_budget, (OdEscapePrecision)e->precision};
+  OdEscapeWalkers *r;
+  PetscInt *steps, total = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &r));
+  for (PetscInt u = 0; u < n; u++) {
+    const PetscInt w0 = chunk[u] * e->chunk, w1 = PetscMin(e->walkers, w0 + e->chunk);
+    r[u] = (OdEscapeWalkers){(uint32_t)point[u], e->T[point[u]], w0, w1, NULL};
+    total += w1 - w0;
+  }
+  PetscCall(PetscMalloc1(total, &steps));
+  for (PetscInt u = 0, at = 0; u < n; at += r[u].w_end - r[u].w_begin, u++) r[u].steps = steps + at;
+  OdEscapeFirstPassageBatch(&pb, e->simd, &rng, n, r);
+  for (PetscInt u = 0; u < n; u++) ChunkRecord(e, r[u].w_end - r[u].w_begin, r[u].steps, rec[u]);
   PetscCall(PetscFree(steps));
+  PetscCall(PetscFree(r));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode UnitMC(void *ctx, PetscInt point, PetscInt chunk, PetscReal rec[])
+{
+  PetscFunctionBegin;
+  PetscCall(UnitsMC(ctx, 1, &point, &chunk, &rec));
   PetscFunctionReturn(0);
 }
 
@@ -242,15 +275,27 @@ static PetscErrorCode UnitExact(void *ctx, PetscInt point, PetscInt chunk, Petsc
   PetscFunctionReturn(0);
 }
 
+/* The steps are a deterministic map of W, so once W repeats a value it cycles and never
+   reaches the edge (every state of the cycle was checked). Brent's cycle detection (compare
+   with the state saved at the last power-of-two step) finds a cycle of length L within about
+   2 (mu + L) steps; W_end then comes from the remaining (max_steps - k) mod L steps round the
+   cycle. Same result as running all max_steps, without up to max_steps gradient evaluations
+   per datapoint and T when GD settles into a minimum. */
 PetscInt OdEscapeConsecutiveSteps(OdLandscape ls, PetscInt j, PetscReal T, PetscReal W_start, PetscReal edge, PetscInt max_steps, PetscReal *W_end)
 {
-  PetscReal W = W_start;
+  PetscReal W = W_start, saved = W_start;
+  PetscInt mark = 0;
   for (PetscInt k = 1; k <= max_steps; k++) {
     W -= T * OdLandscapeGrad(ls, j, W);
     if (W > edge) {
       *W_end = W;
       return k;
     }
+    if (W == saved) { /* cycle of length k - mark */
+      for (PetscInt r = (max_steps - k) % (k - mark); r > 0; r--) W -= T * OdLandscapeGrad(ls, j, W);
+      break;
+    }
+    if (k == 2 * mark || mark == 0) saved = W, mark = k;
   }
   *W_end = W;
   return -1;
@@ -341,6 +386,7 @@ static PetscErrorCode WriteAttributes(OdEscape e)
   PetscCall(OdOutputAttrString(out, "/escape", "landscape", OdLandscapeGetName(e->landscape)));
   PetscCall(OdOutputAttrString(out, "/escape", "landscape_formula", desc));
   PetscCall(OdOutputAttrString(out, "/escape", "method", method_names[e->method]));
+  if (e->method == OD_ESCAPE_MC) PetscCall(OdOutputAttrString(out, "/escape", "precision", precision_names[e->precision]));
   PetscCall(OdOutputAttrString(out, "/", "simd_level", OdSimdLevelName(e->simd))); /* provenance (perf) */
   PetscCall(OdOutputAttrReal(out, "/escape", "W0", e->W0));
   PetscCall(OdOutputAttrReal(out, "/escape", "W_edge", e->edge));

@@ -138,6 +138,57 @@ static void FirstPassageReference(const OdEscapeProblem *pb, const OdEscTable *t
   for (PetscInt w = w_begin; w < w_end; w++) steps[w - w_begin] = WalkOne(pb, t, table, rng, point, w);
 }
 
+/* ---------------- single precision: the plain float reference ---------------- */
+
+static inline float ExpScalarF(const float two_i16[16], float x)
+{
+  const float t = x * OD_EXPF_INV_LN2_16 + OD_EXPF_SHIFTER;
+  const float nd = t - OD_EXPF_SHIFTER;
+  const float r = (x - nd * OD_EXPF_LN2_HI_16) - nd * OD_EXPF_LN2_LO_16;
+  int32_t n;
+  memcpy(&n, &t, sizeof n);
+  n -= OD_EXPF_SHIFTER_BITS;
+  const float r2 = r * r;
+  const float q = r + r2 * ((OD_EXPF_C2 + r * OD_EXPF_C3) + r2 * OD_EXPF_C4);
+  const float tab = two_i16[n & 15];
+  const float y = tab + tab * q;
+  const uint32_t scale_bits = (((uint32_t)n >> 4) + 127) << 23;
+  float scale;
+  memcpy(&scale, &scale_bits, sizeof scale);
+  return x >= OD_EXPF_MIN ? y * scale : 0.0f;
+}
+
+/* The double tables rounded to float (2^(i/16) rounded once from the double value). */
+static void TableFillF(const OdEscTable *t, OdEscTableF *f)
+{
+  memset(f, 0, sizeof *f);
+  for (int j = 0; j < OD_ESC_TAB; j++) {
+    f->two_i16[j] = (float)t->two_i16[j];
+    for (int k = 0; k < OD_LANDSCAPE_MAX_TERMS; k++) f->ab2[k][j] = (float)t->ab2[k][j], f->nb[k][j] = (float)t->nb[k][j], f->c[k][j] = (float)t->c[k][j];
+  }
+}
+
+static PetscInt WalkOneF(const OdEscapeProblem *pb, const OdEscTable *t, const OdEscTableF *f, const OdRng *rng, uint32_t point, PetscInt w)
+{
+  const int s = t->slot_bits, per_block = 128 / s;
+  const float T = (float)pb->T, edge = (float)pb->edge;
+  uint32_t words[4];
+  float W = (float)pb->W0;
+  for (int64_t n = 0; n < pb->max_steps; n++) {
+    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)w, (uint32_t)(n / per_block), 0), words);
+    const uint32_t j = StepIndex(words, n, s, t->J);
+    float g = 0.0f;
+    for (int k = 0; k < t->nterms; k++) {
+      const float x = W - f->c[k][j];
+      const float arg = (f->nb[k][j] * x) * x;
+      g = g + (f->ab2[k][j] * x) * ExpScalarF(f->two_i16, arg);
+    }
+    W = W - T * g;
+    if (W > edge) return (PetscInt)(n + 1);
+  }
+  return 0;
+}
+
 /* ---------------- the lane kernel's bookkeeping ---------------- */
 
 static OdEscAdvanceFn AdvanceFor(OdSimdLevel level)
@@ -154,55 +205,123 @@ static OdEscAdvanceFn AdvanceFor(OdSimdLevel level)
   }
 }
 
-/* Between blocks: retire lanes whose walker escaped or used its budget, refill idle lanes with
-   the next walkers, and hand every walker the random bits of its next block of steps
-   (64-bit pool; a new Philox call every 128/s steps). Returns the number of busy lanes. */
-static int Bookkeep(const OdEscapeProblem *pb, const OdEscTable *t, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt *next, PetscInt walker[], uint32_t words[][4], OdEscLanes *ln, PetscInt steps[])
+static OdEscAdvanceFnF AdvanceForF(OdSimdLevel level)
 {
-  const int per_pool = 64 / t->slot_bits, per_block = 128 / t->slot_bits;
+  switch (level) {
+#if defined(OPTDYN_SIMD_X86)
+  case OD_SIMD_AVX512:
+    return OdEscAdvanceF_avx512;
+  case OD_SIMD_AVX2:
+    return OdEscAdvanceF_avx2;
+#endif
+  default:
+    return OdEscAdvanceF_sse2;
+  }
+}
+
+/* Where the next walker of a batch comes from, and which walker each lane runs. */
+typedef struct {
+  const OdEscapeWalkers *r;
+  PetscInt nr, ri, next; /* the next walker to start: walker `next` of range ri */
+  PetscInt walker[OD_ESC_NL_MAX], range[OD_ESC_NL_MAX]; /* walker -1: the lane is idle */
+  uint32_t words[OD_ESC_NL_MAX][4]; /* the Philox block the lane's pool is cut from */
+} LaneFeed;
+
+/* Start the next walker of the batch in lane l (ranges in order); PETSC_FALSE when none is left. */
+static PetscBool StartWalker(const OdEscapeProblem *pb, LaneFeed *f, int l, OdEscLanes *ln)
+{
+  while (f->ri < f->nr && f->next >= f->r[f->ri].w_end) {
+    if (++f->ri < f->nr) f->next = f->r[f->ri].w_begin;
+  }
+  if (f->ri >= f->nr) return PETSC_FALSE;
+  f->walker[l] = f->next++, f->range[l] = f->ri;
+  ln->W[l] = pb->W0, ln->T[l] = f->r[f->ri].T, ln->step[l] = 0, ln->esc[l] = 0;
+  return PETSC_TRUE;
+}
+
+/* Between blocks: retire lanes whose walker escaped or used its budget, refill idle lanes with
+   the next walkers, and hand every walker the random bits of its next pool_bits-bit pool (a new
+   Philox call every 128/s steps). Returns the number of busy lanes. */
+static int Bookkeep(const OdEscapeProblem *pb, const OdEscTable *t, const OdRng *rng, int nl, int pool_bits, LaneFeed *f, OdEscLanes *ln)
+{
+  const int s = t->slot_bits, per_pool = pool_bits / s, per_block = 128 / s;
   int busy = 0;
-  for (int l = 0; l < OD_ESC_NL; l++) {
-    if (walker[l] >= 0 && (ln->esc[l] || ln->step[l] >= pb->max_steps)) {
-      steps[walker[l] - w_begin] = (PetscInt)ln->esc[l];
-      walker[l] = -1;
+  for (int l = 0; l < nl; l++) {
+    if (f->walker[l] >= 0 && (ln->esc[l] || ln->step[l] >= pb->max_steps)) {
+      const OdEscapeWalkers *r = &f->r[f->range[l]];
+      r->steps[f->walker[l] - r->w_begin] = (PetscInt)ln->esc[l];
+      f->walker[l] = -1;
     }
-    if (walker[l] < 0 && *next < w_end) {
-      walker[l] = (*next)++;
-      ln->W[l] = pb->W0, ln->step[l] = 0, ln->esc[l] = 0;
-    }
-    if (walker[l] < 0) continue;
+    if (f->walker[l] < 0 && !StartWalker(pb, f, l, ln)) continue;
     busy++;
     const int64_t n = ln->step[l];
     if (n % per_pool) continue; /* mid-pool: nothing to do */
-    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(point, (uint32_t)walker[l], (uint32_t)(n / per_block), 0), words[l]);
-    const int half = (int)((n % per_block) / per_pool);
-    ln->pool[l] = (uint64_t)words[l][2 * half] | (uint64_t)words[l][2 * half + 1] << 32;
+    if (n % per_block == 0) OdRngWords(rng, OdCounterMake(f->r[f->range[l]].point, (uint32_t)f->walker[l], (uint32_t)(n / per_block), 0), f->words[l]);
+    const int word = (int)(n % per_block) * s / 32; /* the pool's first 32-bit word of the block */
+    ln->pool[l] = pool_bits == 32 ? f->words[l][word] : (uint64_t)f->words[l][word] | (uint64_t)f->words[l][word + 1] << 32;
   }
   return busy;
 }
 
-static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, OdEscAdvanceFn advance, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+/* Run a batch of walker ranges through the lanes: a lane that retires takes the next walker of
+   the batch, whatever its range, so lanes idle only while the whole batch drains. */
+static void FirstPassageLanes(const OdEscapeProblem *pb, const OdEscTable *t, OdSimdLevel level, const OdRng *rng, PetscInt nr, const OdEscapeWalkers r[])
 {
+  const PetscBool single = pb->precision == OD_ESCAPE_SINGLE ? PETSC_TRUE : PETSC_FALSE;
+  const OdEscAdvanceFn advance = AdvanceFor(level);
+  const OdEscAdvanceFnF advance_f = AdvanceForF(level);
+  OdEscTableF tf;
   OdEscLanes ln;
-  PetscInt walker[OD_ESC_NL], next = w_begin;
-  uint32_t words[OD_ESC_NL][4];
+  LaneFeed f;
   memset(&ln, 0, sizeof ln);
-  for (int l = 0; l < OD_ESC_NL; l++) walker[l] = -1, ln.W[l] = pb->W0;
-  const int nsteps = PetscMin(OD_ESC_BLOCK, 64 / t->slot_bits); /* a block never straddles two pools */
-  while (Bookkeep(pb, t, rng, point, w_begin, w_end, &next, walker, words, &ln, steps) > 0) advance(t, pb->T, pb->edge, pb->max_steps, nsteps, &ln);
+  memset(&f, 0, sizeof f);
+  f.r = r, f.nr = nr, f.next = nr > 0 ? r[0].w_begin : 0;
+  for (int l = 0; l < OD_ESC_NL_MAX; l++) f.walker[l] = -1, ln.W[l] = pb->W0;
+  const int pool_bits = single ? 32 : 64, nl = single ? OD_ESC_NLF : OD_ESC_NL;
+  const int nsteps = PetscMin(OD_ESC_BLOCK, pool_bits / t->slot_bits); /* a block never straddles two pools */
+  if (single) TableFillF(t, &tf);
+  while (Bookkeep(pb, t, rng, nl, pool_bits, &f, &ln) > 0) {
+    if (single) advance_f(&tf, t, (float)pb->edge, pb->max_steps, nsteps, &ln);
+    else advance(t, pb->edge, pb->max_steps, nsteps, &ln);
+  }
 }
 
-/* ---------------- the entry point ---------------- */
+/* ---------------- the entry points ---------------- */
 
-void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+PetscBool OdEscapeSingleSupported(OdLandscape ls) { return TableFits(ls); }
+
+void OdEscapeFirstPassageBatch(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, PetscInt nr, const OdEscapeWalkers r[])
 {
   const PetscBool table = TableFits(pb->landscape);
   OdEscTable t;
   level = OdSimdResolve(level);
   memset(&t, 0, sizeof t);
   if (table) TableFill(pb->landscape, &t);
-  if (table && level != OD_SIMD_SCALAR) FirstPassageLanes(pb, &t, AdvanceFor(level), rng, point, w_begin, w_end, steps);
-  else FirstPassageReference(pb, &t, table, rng, point, w_begin, w_end, steps);
+  if (table && level != OD_SIMD_SCALAR) {
+    FirstPassageLanes(pb, &t, level, rng, nr, r);
+    return;
+  }
+  if (pb->precision == OD_ESCAPE_SINGLE) { /* the float reference (the command checks the table fits) */
+    OdEscTableF tf;
+    TableFillF(&t, &tf);
+    for (PetscInt i = 0; i < nr; i++) {
+      OdEscapeProblem one = *pb;
+      one.T = r[i].T;
+      for (PetscInt w = r[i].w_begin; w < r[i].w_end; w++) r[i].steps[w - r[i].w_begin] = WalkOneF(&one, &t, &tf, rng, r[i].point, w);
+    }
+    return;
+  }
+  for (PetscInt i = 0; i < nr; i++) {
+    OdEscapeProblem one = *pb;
+    one.T = r[i].T;
+    FirstPassageReference(&one, &t, table, rng, r[i].point, r[i].w_begin, r[i].w_end, r[i].steps);
+  }
+}
+
+void OdEscapeFirstPassageSimd(const OdEscapeProblem *pb, OdSimdLevel level, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])
+{
+  const OdEscapeWalkers r = {point, pb->T, w_begin, w_end, steps};
+  OdEscapeFirstPassageBatch(pb, level, rng, 1, &r);
 }
 
 void OdEscapeFirstPassage(const OdEscapeProblem *pb, const OdRng *rng, uint32_t point, PetscInt w_begin, PetscInt w_end, PetscInt steps[])

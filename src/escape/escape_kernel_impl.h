@@ -40,22 +40,54 @@ typedef struct {
   int slot_bits; /* random bits per step: 1, 2 or 4 for J = 2^m <= 16 */
 } OdEscTable;
 
-/* Lane state of the lane kernel: NL walkers in flight. Lanes advance together through blocks
-   of OD_ESC_BLOCK steps; between blocks the (scalar) bookkeeping retires and refills lanes
-   and feeds random bits. */
+/* Lane state of the lane kernels: up to OD_ESC_NL_MAX walkers in flight (double: 4 vectors of
+   8 lanes; single: 4 vectors of 16). Lanes advance together through blocks of at most
+   OD_ESC_BLOCK steps; between blocks the (scalar) bookkeeping retires and refills lanes and
+   feeds random bits. Each lane carries its walker's learning rate, so one call can run the
+   walkers of several sweep points and keep every lane busy until the whole batch drains. */
 #define OD_ESC_VL 8     /* doubles per vector in every build (8 = one AVX-512 register) */
 #define OD_ESC_NV 4     /* independent vectors in flight, so their dependency chains overlap */
 #define OD_ESC_NL (OD_ESC_VL * OD_ESC_NV)
-#define OD_ESC_BLOCK 32 /* most steps between bookkeeping (fewer if a 64-bit pool lasts fewer) */
+#define OD_ESC_NL_MAX 64 /* the single-precision kernel: 4 vectors of 16 floats */
+#define OD_ESC_BLOCK 32 /* most steps between bookkeeping (fewer if a random pool lasts fewer) */
 typedef struct {
-  double W[OD_ESC_NL] __attribute__((aligned(64)));
-  uint64_t pool[OD_ESC_NL] __attribute__((aligned(64))); /* unused random bits, next step's in the low bits */
-  int64_t step[OD_ESC_NL] __attribute__((aligned(64)));  /* steps taken */
-  int64_t esc[OD_ESC_NL] __attribute__((aligned(64)));   /* first-passage step, 0 = not yet */
+  double W[OD_ESC_NL_MAX] __attribute__((aligned(64)));    /* a float in single precision (exact as a double) */
+  double T[OD_ESC_NL_MAX] __attribute__((aligned(64)));    /* the walker's learning rate */
+  uint64_t pool[OD_ESC_NL_MAX] __attribute__((aligned(64))); /* unused random bits, next step's in the low bits */
+  int64_t step[OD_ESC_NL_MAX] __attribute__((aligned(64)));  /* steps taken */
+  int64_t esc[OD_ESC_NL_MAX] __attribute__((aligned(64)));   /* first-passage step, 0 = not yet */
 } OdEscLanes;
 
 /* Advance every lane by nsteps steps (escapes after max_steps are not recorded). */
-typedef void (*OdEscAdvanceFn)(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_sse2(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_avx2(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
-void OdEscAdvance_avx512(const OdEscTable *t, double T, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+typedef void (*OdEscAdvanceFn)(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_sse2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_avx2(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvance_avx512(const OdEscTable *t, double edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+
+/* Single precision (-escape_precision single): the same step in float, 16 lanes per vector.
+   exp(x) as above with float constants and exp(r) - 1 by its degree-4 Taylor polynomial
+   (truncation < 1e-8 relative, below float's 6e-8); ln 2 split as in Cephes (hi has 9
+   significant bits, so n * hi is exact for |n| < 2^15); 0 below -87 (float's smallest normal
+   is exp(-87.3)). */
+#define OD_EXPF_INV_LN2_16 23.0831206542f
+#define OD_EXPF_LN2_HI_16 (0.693359375f / 16)
+#define OD_EXPF_LN2_LO_16 (-2.12194440e-4f / 16)
+#define OD_EXPF_SHIFTER 12582912.0f /* 1.5 * 2^23 */
+#define OD_EXPF_SHIFTER_BITS INT32_C(0x4b400000)
+#define OD_EXPF_MIN (-87.0f)
+#define OD_EXPF_C2 (1.0f / 2)
+#define OD_EXPF_C3 (1.0f / 6)
+#define OD_EXPF_C4 (1.0f / 24)
+typedef struct {
+  float two_i16[OD_ESC_TAB];
+  float ab2[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB], nb[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB], c[OD_LANDSCAPE_MAX_TERMS][OD_ESC_TAB];
+} OdEscTableF;
+
+/* The float lane kernel: 4 vectors of OD_ESC_VLF lanes, 32-bit random pools (OD_ESC_BLOCK or
+   32/s steps per block); W, T are floats stored in the double lane state. */
+#define OD_ESC_VLF 16
+#define OD_ESC_NLF (OD_ESC_VLF * OD_ESC_NV)
+typedef void (*OdEscAdvanceFnF)(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_sse2(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_avx2(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);
+void OdEscAdvanceF_avx512(const OdEscTableF *t, const OdEscTable *meta, float edge, int64_t max_steps, int nsteps, OdEscLanes *ln);

@@ -108,6 +108,33 @@ START_TEST(test_partition_independence)
 }
 END_TEST
 
+START_TEST(test_consecutive_cycle_shortcut)
+{
+  /* The consecutive-steps model stops once W cycles (cycle detection); its step count and W_end
+     equal a plain loop over every step, for datapoints that escape and that settle (fixed
+     point, or an oscillation at large T), with odd and even remaining step counts. */
+  OdLandscape ls = SeedLandscape();
+  const PetscReal Ts[4] = {0.003, 0.0105, 0.02, 0.05};
+  const PetscInt budgets[3] = {4, 20001, 100000};
+  PetscInt cycled = 0;
+  for (int t = 0; t < 4; t++)
+    for (PetscInt j = 0; j < 2; j++)
+      for (int b = 0; b < 3; b++) {
+        PetscReal W = 1.007453, Wend;
+        PetscInt k_ref = -1;
+        for (PetscInt k = 1; k <= budgets[b]; k++) {
+          W -= Ts[t] * OdLandscapeGrad(ls, j, W);
+          if (W > 1.17431) { k_ref = k; break; }
+        }
+        const PetscInt k = OdEscapeConsecutiveSteps(ls, j, Ts[t], 1.007453, 1.17431, budgets[b], &Wend);
+        ck_assert_msg(k == k_ref && Wend == W, "T %g, j %d, budget %d: %d steps, W %.17g; plain loop %d, %.17g", Ts[t], (int)j, (int)budgets[b], (int)k, Wend, (int)k_ref, W);
+        cycled += k < 0 && b > 0;
+      }
+  ck_assert_int_gt(cycled, 2); /* cases that settle without escaping (where the shortcut applies) */
+  OdLandscapeDestroy(&ls);
+}
+END_TEST
+
 START_TEST(test_kernel_exp_accuracy)
 {
   /* The kernel's exp within 2 ulp (4.5e-16 relative) of libm's over [-700, 0] and exact at 0;
@@ -134,6 +161,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_exact_converges);
   tcase_add_test(tc, test_partition_independence);
   tcase_add_test(tc, test_kernel_exp_accuracy);
+  tcase_add_test(tc, test_consecutive_cycle_shortcut);
   suite_add_tcase(s, tc);
   return s;
 }

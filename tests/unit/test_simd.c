@@ -46,11 +46,15 @@ static OdLandscape GaussLandscape(PetscInt J, PetscInt nmax)
 
 /* All walkers of a problem at every available level equal the scalar reference; returns how
    many of them escaped (so a caller can check the comparison is not vacuous). */
-static PetscInt CompareLevels(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n)
+static PetscInt CompareLevelsPrec(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n, OdEscapePrecision prec);
+static PetscInt CompareLevels(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n) { return CompareLevelsPrec(ls, T, W0, edge, max_steps, n, OD_ESCAPE_DOUBLE); }
+
+/* ... in double or in single precision (each against its own plain reference) */
+static PetscInt CompareLevelsPrec(OdLandscape ls, PetscReal T, PetscReal W0, PetscReal edge, PetscInt max_steps, PetscInt n, OdEscapePrecision prec)
 {
   const OdRng rng = OdRngCreate(77, OD_STREAM_ESCAPE);
   PetscInt *ref = malloc(sizeof(PetscInt) * n), *got = malloc(sizeof(PetscInt) * n), escaped = 0;
-  const OdEscapeProblem pb = {ls, T, W0, edge, max_steps};
+  const OdEscapeProblem pb = {ls, T, W0, edge, max_steps, prec};
   OdEscapeFirstPassageSimd(&pb, OD_SIMD_SCALAR, &rng, 2, 5, 5 + n, ref);
   for (PetscInt i = 0; i < n; i++) escaped += ref[i] > 0;
   for (int l = OD_SIMD_SSE2; l < OD_SIMD_NLEVELS; l++) {
@@ -88,8 +92,45 @@ START_TEST(test_levels_slot_widths)
     OdLandscape ls = GaussLandscape(Js[c], nmax[c]);
     const PetscInt esc = CompareLevels(ls, 0.2, 1.0, 1.2, 517, 700);
     ck_assert_msg(esc > 0, "J = %d: no walker escaped", (int)Js[c]);
+    if (OdEscapeSingleSupported(ls)) /* single precision: 32-bit pools, 16-lane vectors */
+      ck_assert_msg(CompareLevelsPrec(ls, 0.2, 1.0, 1.2, 517, 700, OD_ESCAPE_SINGLE) > 0, "J = %d, single: no walker escaped", (int)Js[c]);
     OdLandscapeDestroy(&ls);
   }
+}
+END_TEST
+
+START_TEST(test_levels_batch)
+{
+  /* A batch of walker ranges of three sweep points with different learning rates (lanes then
+     hold walkers of several points at once) gives, at every level, each walker the steps the
+     scalar reference gives its range alone. */
+  OdLandscape ls;
+  PetscReal W0, edge;
+  ck_assert_int_eq(OdLandscapeCreate(PETSC_COMM_SELF, &ls), 0);
+  ck_assert_int_eq(OdLandscapeFindMinimum(ls, OD_LANDSCAPE_MEAN, 1.0, &W0), 0);
+  ck_assert_int_eq(OdLandscapeFindBarrierRight(ls, OD_LANDSCAPE_MEAN, W0, &edge), 0);
+  const OdRng rng = OdRngCreate(91, OD_STREAM_ESCAPE);
+  const OdEscapeProblem pb = {ls, 0, W0, edge, 777};
+  const PetscReal T[4] = {0.02, 0.012, 0.016, 0.02};
+  const PetscInt begin[4] = {0, 40, 3, 45}, end[4] = {45, 41, 90, 200}, point[4] = {7, 2, 5, 7};
+  PetscInt ref[4][200], got[4][200], escaped = 0;
+  OdEscapeWalkers r[4];
+  for (int i = 0; i < 4; i++) {
+    const OdEscapeProblem one = {ls, T[i], W0, edge, 777};
+    OdEscapeFirstPassageSimd(&one, OD_SIMD_SCALAR, &rng, (uint32_t)point[i], begin[i], end[i], ref[i]);
+    for (PetscInt w = 0; w < end[i] - begin[i]; w++) escaped += ref[i][w] > 0;
+    r[i] = (OdEscapeWalkers){(uint32_t)point[i], T[i], begin[i], end[i], got[i]};
+  }
+  ck_assert_int_gt(escaped, 50);
+  ck_assert_int_lt(escaped, 300);
+  for (int l = OD_SIMD_SCALAR; l < OD_SIMD_NLEVELS; l++) {
+    if (!OdSimdLevelAvailable((OdSimdLevel)l)) continue;
+    memset(got, 0xff, sizeof got);
+    OdEscapeFirstPassageBatch(&pb, (OdSimdLevel)l, &rng, 4, r);
+    for (int i = 0; i < 4; i++)
+      for (PetscInt w = 0; w < end[i] - begin[i]; w++) ck_assert_msg(got[i][w] == ref[i][w], "level %s, range %d, walker %d: %d steps, reference %d", OdSimdLevelName((OdSimdLevel)l), i, (int)(begin[i] + w), (int)got[i][w], (int)ref[i][w]);
+  }
+  OdLandscapeDestroy(&ls);
 }
 END_TEST
 
@@ -127,6 +168,7 @@ static Suite *make_suite(void)
   tcase_add_test(tc, test_levels_seed_landscape);
   tcase_add_test(tc, test_levels_slot_widths);
   tcase_add_test(tc, test_levels_op_lorenz);
+  tcase_add_test(tc, test_levels_batch);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,7 +1,7 @@
 /* Walker-steps per second of the escape kernel at each instruction-set level, on one core
    (seed landscape, T = 0.015, budget 10000 steps). Prints one line per level:
      level walkers walker_steps seconds rate
-   Usage: bench_escape_kernel [WALKERS] [REPEATS] [LEVEL]   (the best of REPEATS is printed;
+   Usage: bench_escape_kernel [WALKERS] [REPEATS] [LEVEL|all] [double|single]   (the best of REPEATS is printed;
    seconds are CPU time of the process, as the machine may be shared). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +36,9 @@ int main(int argc, char **argv)
   PetscCall(PetscMalloc1(n, &steps));
   for (int l = OD_SIMD_SCALAR; l < OD_SIMD_NLEVELS; l++) {
     if (!OdSimdLevelAvailable((OdSimdLevel)l)) continue;
-    if (argc > 3 && strcmp(argv[3], OdSimdLevelName((OdSimdLevel)l))) continue;
-    const OdEscapeProblem pb = {ls, 0.015, W0, edge, 10000};
+    if (argc > 3 && strcmp(argv[3], "all") && strcmp(argv[3], OdSimdLevelName((OdSimdLevel)l))) continue;
+    const OdEscapePrecision prec = argc > 4 && !strcmp(argv[4], "single") ? OD_ESCAPE_SINGLE : OD_ESCAPE_DOUBLE;
+    const OdEscapeProblem pb = {ls, 0.015, W0, edge, 10000, prec};
     double best = 1e30, work = 0;
     for (int r = 0; r < reps; r++) best = PetscMin(best, RunOnce(&pb, (OdSimdLevel)l, n, steps, &work));
     printf("%s %d %.0f %.4f %.4e\n", OdSimdLevelName((OdSimdLevel)l), (int)n, work, best, work / best);
