@@ -99,6 +99,7 @@ od_script_test(nnes_adaptation)
 od_unit_test(es_mixing)
 # esgroup: the layerwise separable Gaussian (-es_distribution layerwise)
 od_script_test(es_layerwise)
+od_script_test(es_lr_schedule) # -es_lr_schedule cosine: exact factor 1/2 at g = 1 of G = 2
 # exact SGD density operator, optdyn markov, gallery (helper exact, issue 14)
 od_unit_test(markov)
 od_mpi_test(markov_ranks)

@@ -98,8 +98,6 @@ PetscErrorCode OdOutputCreateGroup(OdOutput out, const char *path);
 PetscErrorCode OdOutputWriteReal(OdOutput out, const char *path, PetscInt ndim, const hsize_t dims[], const PetscReal *data, OdDatasetInfo info);
 /** Same for 64-bit integers. */
 PetscErrorCode OdOutputWriteInt64(OdOutput out, const char *path, PetscInt ndim, const hsize_t dims[], const int64_t *data, OdDatasetInfo info);
-/** A 1-D dataset of n variable-length UTF-8 strings held on rank 0. */
-PetscErrorCode OdOutputWriteStrings(OdOutput out, const char *path, PetscInt n, const char *const values[], OdDatasetInfo info);
 
 /**
  * Collective distributed write: the dataset has shape dims; this rank writes rows

@@ -798,39 +798,6 @@ PetscErrorCode OdOutputWriteInt64Block(OdOutput out, const char *path, PetscInt 
   PetscFunctionReturn(0);
 }
 
-/* CRC of strings: each UTF-8 string followed by one NUL byte. */
-static uint32_t StringsCrc(PetscInt n, const char *const values[])
-{
-  uLong c = crc32(0L, Z_NULL, 0);
-  for (PetscInt i = 0; i < n; i++) c = crc32(c, (const Bytef *)values[i], (uInt)strlen(values[i]) + 1);
-  return (uint32_t)c;
-}
-
-PetscErrorCode OdOutputWriteStrings(OdOutput out, const char *path, PetscInt n, const char *const values[], OdDatasetInfo info)
-{
-  hid_t type, space, dset, dxpl;
-  const hsize_t dim = (hsize_t)n;
-  PetscBool root;
-  uint32_t crc = 0;
-  PetscFunctionBegin;
-  PetscCall(IsRoot(out->comm, &root));
-  H5CALL(type = StringType(), "H5Tcopy");
-  H5CALL(space = H5Screate_simple(1, &dim, NULL), path);
-  PetscCall(CreateDataset(out, path, type, space, &dset));
-  /* variable-length data cannot be written collectively: rank 0 writes independently */
-  if (!root) H5Sselect_none(space);
-  H5CALL(dxpl = H5Pcreate(H5P_DATASET_XFER), "H5Pcreate");
-  PetscCall(CheckWrite(out, H5Dwrite(dset, type, space, space, dxpl, root ? values : NULL), path));
-  H5Pclose(dxpl);
-  H5Sclose(space);
-  H5Dclose(dset);
-  H5Tclose(type);
-  if (root) crc = StringsCrc(n, values);
-  PetscCallMPI(MPI_Bcast(&crc, 1, MPI_UINT32_T, 0, out->comm));
-  PetscCall(DatasetAttributes(out, path, info, crc));
-  PetscFunctionReturn(0);
-}
-
 /* ---------------------------------------------------------------- close */
 
 static PetscErrorCode WriteCompletion(OdOutput out)
