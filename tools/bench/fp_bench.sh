@@ -6,8 +6,10 @@
 # per million cells for the fused step (default; 1 and 2 ranks), the TS reference path
 # (-fp_step ts) and SciPy, their ratios, the 2-rank speed-up, and the memory-bandwidth limit of
 # the fused step: a STREAM-like triad a = b + s c (24 bytes per element moved) gives the
-# bandwidth, the fused step moves ~88 bytes per cell (forward sweep: read P, l, write z with its
-# write-allocate; backward sweep: read z, u, 1/d, a, c, P, write P).
+# bandwidth, the fused step moves ~88 bytes per cell (forward sweep: read P, l, 1/d, write z with
+# its write-allocate; backward sweep: read z/d, u/d, a, c, P, write P). Also the shortest single
+# step of each run (attribute wall_time_step_min): with other jobs on the cores, the 2-rank run's
+# fastest steps are those during which both ranks had a core.
 # usage: tools/bench/fp_bench.sh [OPTDYN] [N]   or   fp_bench.sh --optdyn OPTDYN [--quick]
 # Prints a BENCH line for tools/bench/run. Every step runs under a time limit; a failing step is
 # named with its exit code and the end of its error output (stderr and a "FAILED:" line on
@@ -144,6 +146,8 @@ par = np.max(np.abs(m1 - m2) / np.abs(m1))
 print(f"grid {n} cells, {steps} backward-Euler steps of dt = 10 to t = 1000 (seed landscape, T = {T:g}); load average {load} at start")
 print(f"optdyn fp fused, 1 rank : {c1:8.3f} s  = {per(c1):.4f} s/step/Mcell   final mean {f1['fp/mean'][-1]:.9f}")
 print(f"optdyn fp fused, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}   mean vs 1 rank {par:.2g} relative")
+b1, b2 = g["wall_time_step_min"], f2["fp"].attrs["wall_time_step_min"]
+print(f"shortest single step: 1 rank {b1 / (n / 1e6):.4f}, 2 ranks {b2 / (n / 1e6):.4f} s/step/Mcell (ratio {b1 / b2:.2f}; on a shared machine: steps when no rank waited for a core)")
 print(f"optdyn fp -fp_step ts   : {ct:8.3f} s  = {per(ct):.4f} s/step/Mcell   final mean {ft['fp/mean'][-1]:.9f}")
 print(f"SciPy solve_banded      : {tsci:8.3f} s  = {per(tsci):.4f} s/step/Mcell   final mean {mean:.9f} (setup {setup:.2f} s)")
 print(f"ratio SciPy / optdyn fused (1 rank): {tsci / c1:.2f};  TS path / fused: {ct / c1:.2f}")
