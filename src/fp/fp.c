@@ -302,10 +302,12 @@ static PetscErrorCode Advance(OdFP fp, PetscReal t_end)
       dt_keep = dt;
       if (PetscAbsReal(t_end - fp->time - dt) > 1e-12 * dt) dt = t_end - fp->time;
     }
+    const double w0 = MPI_Wtime();
     if (fp->fused) {
       PetscCall(fp->ops->fused_step(fp, dt));
       fp->time += dt;
     } else PetscCall(StepTS(fp, dt));
+    fp->wall_step_min = PetscMin(fp->wall_step_min, MPI_Wtime() - w0);
     fp->steps++;
     if (!fp->fused) PetscCall(TSMonitor(fp->ts, fp->steps, fp->time, fp->P));
   }
@@ -379,6 +381,7 @@ static PetscErrorCode Start(OdFP fp, PetscBool resumable, PetscInt *k0)
   fp->time = 0;
   fp->P_min_local = PETSC_MAX_REAL;
   fp->linear_its0 = 0;
+  fp->wall_step_min = PETSC_INFINITY;
   if (resumable && fp->restart) PetscCall(Resume(fp, k0));
   if (*k0 > 0) PetscFunctionReturn(0);
   PetscCall(LocalMin(fp));

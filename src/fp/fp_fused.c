@@ -87,6 +87,7 @@ static PetscErrorCode FactorSpikes(OdFP fp)
     if (PetscAbsReal(f->r[k]) > OD_FP_SPIKE_CUT * rmax) f->rlen = k + 1;
     f->q[k] *= f->dinv[k]; /* the backward sweep needs (L^-1 e_0)_k / d_k */
   }
+  PetscCall(PetscInfo(NULL, "fused step: spike lengths q %" PetscInt_FMT ", r %" PetscInt_FMT " of %" PetscInt_FMT " local cells\n", f->qlen, f->rlen, m));
   PetscCallMPI(MPI_Allgather(mine, 4, MPIU_REAL, f->red, 4, MPIU_REAL, fp->comm));
   PetscFunctionReturn(0);
 }
@@ -169,41 +170,47 @@ static PetscReal ForwardSweep(OdFP fp, const PetscReal *P)
   return y0;
 }
 
+/* One cell of the backward sweep: the face flux Fl between x_{k-1} and x_k, the flux-form update
+   of cell k (clipped at 0, the clipped mass counted) and the running minimum; Fr becomes Fl. */
+static inline void UpdateCell(PetscReal *P, PetscInt k, PetscReal xm1, PetscReal x, PetscReal ak, PetscReal ck, PetscReal dth, PetscReal h, PetscReal *Fr, PetscReal *pmin, PetscReal *clipped)
+{
+  const PetscReal Fl = ak * xm1 - ck * x;
+  PetscReal v = P[k] - dth * (*Fr - Fl);
+  if (v < 0) *clipped += -v * h, v = 0;
+  P[k] = v;
+  *pmin = PetscMin(*pmin, v);
+  *Fr = Fl;
+}
+
 /* Backward substitution from the last value x_last (x_R: first cell of the right rank, x_L: last
    of the left one), fused with the flux-form update of every cell; with several ranks the first
-   value is the reduced system's, so both sides of a rank interface see the same flux. */
+   value is the reduced system's, so both sides of a rank interface see the same flux. The left
+   rank's contribution to the first qlen cells, zd -= x_L sub0 (L^-1 e_0) / d, is applied in the
+   same pass (a separate pass over z would stream up to a quarter of a rank's cells again). */
 static void BackwardSweep(OdFP fp, PetscReal dt, PetscReal xL, PetscReal xR, PetscReal xfirst, PetscReal xlast, PetscReal *P)
 {
   OdFPFused *f = &fp->fz;
   const PetscInt m = fp->xm, xs = fp->xs;
   const PetscBool first_rank = xs == 0 ? PETSC_TRUE : PETSC_FALSE;
-  const PetscReal *zd = f->z, *ud = f->ud, *af = fp->af, *cf = fp->cf;
-  const PetscReal h = fp->h, dth = dt / h;
+  const PetscReal *zd = f->z, *ud = f->ud, *af = fp->af, *cf = fp->cf, *q = f->q;
+  const PetscReal h = fp->h, dth = dt / h, cq = f->sub0 * xL;
+  const PetscInt kq = f->sub0 != 0 && xL != 0 ? f->qlen : 0; /* cells [0, kq) get the correction */
   PetscReal x = xlast, pmin = fp->P_min_local, clipped = 0;
   PetscReal Fr = af[m] * x - (xs + m < fp->n ? cf[m] * xR : 0);
   const PetscReal Fright = Fr;
-  if (f->sub0 != 0 && xL != 0) { /* the left rank's contribution: zd -= x_L sub0 (L^-1 e_0) / d */
-    const PetscReal cq = f->sub0 * xL;
-    for (PetscInt k = 0; k < f->qlen; k++) f->z[k] -= cq * f->q[k];
-  }
-  for (PetscInt k = m - 1; k > 0; k--) {
-    const PetscReal xm1 = k == 1 && fp->size > 1 ? xfirst : zd[k - 1] - ud[k - 1] * x;
-    const PetscReal Fl = af[k] * xm1 - cf[k] * x;
-    PetscReal v = P[k] - dth * (Fr - Fl);
-    if (v < 0) clipped += -v * h, v = 0;
-    P[k] = v;
-    pmin = PetscMin(pmin, v);
-    Fr = Fl;
+  PetscInt k = m - 1;
+  for (; k > kq && k > 1; k--) {
+    const PetscReal xm1 = zd[k - 1] - ud[k - 1] * x;
+    UpdateCell(P, k, xm1, x, af[k], cf[k], dth, h, &Fr, &pmin, &clipped);
     x = xm1;
   }
-  {
-    const PetscReal Fl = (first_rank ? 0 : af[0] * xL) - cf[0] * x;
-    PetscReal v = P[0] - dth * (Fr - Fl);
-    if (v < 0) clipped += -v * h, v = 0;
-    P[0] = v;
-    pmin = PetscMin(pmin, v);
-    Fr = Fl;
+  for (; k > 0; k--) {
+    const PetscReal zk1 = k - 1 < kq ? zd[k - 1] - cq * q[k - 1] : zd[k - 1];
+    const PetscReal xm1 = k == 1 && fp->size > 1 ? xfirst : zk1 - ud[k - 1] * x;
+    UpdateCell(P, k, xm1, x, af[k], cf[k], dth, h, &Fr, &pmin, &clipped);
+    x = xm1;
   }
+  UpdateCell(P, 0, first_rank ? 0 : xL, x, first_rank ? 0 : af[0], cf[0], dth, h, &Fr, &pmin, &clipped);
   if (first_rank) fp->esc_left += -Fr * dt;
   if (xs + m == fp->n) fp->esc_right += Fright * dt;
   fp->clipped += clipped;

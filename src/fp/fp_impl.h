@@ -85,6 +85,7 @@ struct _n_OdFP {
   PetscReal P_min_local, P_min, mass_drift, mass0;
   PetscInt steps;
   double wall_ts;
+  double wall_step_min; /* shortest wall time of one step (rank 0's clock; ranks meet every step) */
   /* checkpoint/restart (fp_checkpoint.c); only OdFPRunResumable() uses them */
   PetscBool restart;
   PetscReal ckpt_interval; /* seconds between checkpoints (0: after every output time) */

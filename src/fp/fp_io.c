@@ -44,6 +44,7 @@ PetscErrorCode OdFPWriteCommonAttributes(OdFP fp, const char *group)
   PetscCall(OdOutputAttrReal(out, group, "P_min", fp->P_min));
   PetscCall(OdOutputAttrReal(out, group, "mass_drift", fp->mass_drift));
   PetscCall(OdOutputAttrReal(out, group, "wall_time_ts", fp->wall_ts));
+  PetscCall(OdOutputAttrReal(out, group, "wall_time_step_min", fp->steps > 0 ? fp->wall_step_min : 0));
   PetscFunctionReturn(0);
 }
 

@@ -33,6 +33,7 @@ for tag in "sa":
         assert h["fp"].attrs["time_step_method"] == "fused" and h.attrs["mpi_ranks"] == n
         assert h["fp"].attrs["factorizations"] == 1, h["fp"].attrs["factorizations"]
         assert h["fp"].attrs["mass_drift"] <= 1e-13, h["fp"].attrs["mass_drift"]
+        assert 0 < h["fp"].attrs["wall_time_step_min"] <= h["fp"].attrs["wall_time_ts"]  # one step of the loop
     for h, n in zip(g[1:], (2, 4)):
         for k in range(1, g[0]["fp/P"].shape[0]):
             e = rel(g[0]["fp/P"][k], h["fp/P"][k])

@@ -6,20 +6,55 @@
 # per million cells for the fused step (default; 1 and 2 ranks), the TS reference path
 # (-fp_step ts) and SciPy, their ratios, the 2-rank speed-up, and the memory-bandwidth limit of
 # the fused step: a STREAM-like triad a = b + s c (24 bytes per element moved) gives the
-# bandwidth, the fused step moves ~88 bytes per cell (forward sweep: read P, l, write z with its
-# write-allocate; backward sweep: read z, u, 1/d, a, c, P, write P).
-# usage: tools/bench/fp_bench.sh [OPTDYN] [N]
+# bandwidth, the fused step moves ~88 bytes per cell (forward sweep: read P, l, 1/d, write z with
+# its write-allocate; backward sweep: read z/d, u/d, a, c, P, write P). Also the shortest single
+# step of each run (attribute wall_time_step_min): with other jobs on the cores, the 2-rank run's
+# fastest steps are those during which both ranks had a core.
+# usage: tools/bench/fp_bench.sh [OPTDYN] [N]   or   fp_bench.sh --optdyn OPTDYN [--quick]
+# Prints a BENCH line for tools/bench/run. Every step runs under a time limit; a failing step is
+# named with its exit code and the end of its error output (stderr and a "FAILED:" line on
+# stdout), exit status 1. optdyn and its library are copied to a private directory first, so a
+# rebuild of the build tree during the benchmark cannot swap them under a running step.
 set -euo pipefail
-OPTDYN=${1:-$(dirname "$0")/../../build/app/optdyn}
-N=${2:-1000000}
+OPTDYN=$(dirname "$0")/../../build/app/optdyn
+N=1000000
+case "${1:-}" in
+  --optdyn) OPTDYN=$2; shift 2; [ "${1:-}" = --quick ] && N=20000 ;;
+  --quick) N=20000 ;;
+  "") ;;
+  *) OPTDYN=$1; N=${2:-$N} ;;
+esac
 PY=/usr/bin/python3
+STEP_LIMIT=${FP_BENCH_STEP_LIMIT:-900} # seconds per step
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
+fail() {
+  echo "fp_bench: $*" >&2
+  echo "FAILED: fp_bench: $*"
+  exit 1
+}
+# step NAME COMMAND...: run with the time limit, output in $W/NAME.{out,err}
+step() {
+  local name=$1 rc=0
+  shift
+  timeout "$STEP_LIMIT" "$@" >"$W/$name.out" 2>"$W/$name.err" || rc=$?
+  [ $rc -eq 124 ] && fail "$name: no result within $STEP_LIMIT s (FP_BENCH_STEP_LIMIT)"
+  [ $rc -eq 0 ] || fail "$name failed (exit $rc): $(tail -c 600 "$W/$name.err" | tr '\n' ' ')"
+  return 0
+}
+[ -x "$OPTDYN" ] || fail "no optdyn executable at $OPTDYN (build first, or pass its path)"
+mkdir "$W/bin"
+LIB=$(ldd "$OPTDYN" | awk '/liboptdyn/ {print $3}')
+cp "$OPTDYN" "$W/bin/optdyn" || fail "cannot copy $OPTDYN"
+if [ -n "$LIB" ]; then cp "$LIB" "$W/bin/" || fail "cannot copy $LIB"; fi
+export LD_LIBRARY_PATH="$W/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" # before optdyn's RUNPATH
+BIN=$W/bin/optdyn
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
 opts=(-fp_n "$N" -fp_t_final 1000 -fp_nt 2 -fp_flux sg -fp_save_P 0 -ts_adapt_type none -ts_dt 10 -quiet)
-"$OPTDYN" fp "${opts[@]}" -o "$W/np1.h5" >/dev/null
-mpiexec -n 2 "$OPTDYN" fp "${opts[@]}" -o "$W/np2.h5" >/dev/null
-"$OPTDYN" fp "${opts[@]}" -fp_step ts -o "$W/ts1.h5" >/dev/null
+step "optdyn_1_rank" "$BIN" fp "${opts[@]}" -o "$W/np1.h5"
+step "optdyn_2_ranks" mpiexec -x LD_LIBRARY_PATH -n 2 "$BIN" fp "${opts[@]}" -o "$W/np2.h5"
+step "optdyn_ts_path" "$BIN" fp "${opts[@]}" -fp_step ts -o "$W/ts1.h5"
 cat >"$W/triad.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,14 +76,20 @@ int main(void)
   return 0;
 }
 C
-cc -O2 -o "$W/triad" "$W/triad.c"
-BW=$("$W/triad" | cut -d' ' -f1)
-"$PY" - "$W" "$N" "$BW" <<'PY'
+step "triad_build" cc -O2 -o "$W/triad" "$W/triad.c"
+step "triad" "$W/triad"
+BW=$(cut -d' ' -f1 "$W/triad.out")
+step "scipy_and_table" "$PY" - "$W" "$N" "$BW" "$LOAD" <<'PY'
 import sys, time, h5py, numpy as np
 from scipy.linalg import solve_banded
 wd, n = sys.argv[1], int(sys.argv[2])
 bw = float(sys.argv[3])
+load = sys.argv[4]
 f1, f2, ft = h5py.File(f"{wd}/np1.h5"), h5py.File(f"{wd}/np2.h5"), h5py.File(f"{wd}/ts1.h5")
+for f, method, ranks in ((f1, "fused", 1), (f2, "fused", 2), (ft, "ts", 1)):
+    a = f["fp"].attrs
+    if a["time_step_method"] != method or f.attrs["mpi_ranks"] != ranks or a["time_steps"] != 100:
+        sys.exit(f"{f.filename}: expected {method} on {ranks} rank(s), 100 steps; got {a['time_step_method']}, {f.attrs['mpi_ranks']}, {a['time_steps']}")
 g = f1["fp"].attrs
 T, alpha, Wmin, Wmax = g["T"], g["alpha"], g["Wmin"], g["Wmax"]
 steps = int(g["time_steps"])
@@ -100,11 +141,19 @@ mean = (P * Wc).sum() / P.sum()
 c1, c2, ct = g["wall_time_ts"], f2["fp"].attrs["wall_time_ts"], ft["fp"].attrs["wall_time_ts"]
 per = lambda sec: sec / steps / (n / 1e6)
 limit = 88e-9 * n / bw  # seconds per step at the triad bandwidth
-print(f"grid {n} cells, {steps} backward-Euler steps of dt = 10 to t = 1000 (seed landscape, T = {T:g})")
+m1, m2 = f1["fp/mean"][()], f2["fp/mean"][()]
+par = np.max(np.abs(m1 - m2) / np.abs(m1))
+print(f"grid {n} cells, {steps} backward-Euler steps of dt = 10 to t = 1000 (seed landscape, T = {T:g}); load average {load} at start")
 print(f"optdyn fp fused, 1 rank : {c1:8.3f} s  = {per(c1):.4f} s/step/Mcell   final mean {f1['fp/mean'][-1]:.9f}")
-print(f"optdyn fp fused, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}")
+print(f"optdyn fp fused, 2 ranks: {c2:8.3f} s  = {per(c2):.4f} s/step/Mcell   speed-up {c1 / c2:.2f}   mean vs 1 rank {par:.2g} relative")
+b1, b2 = g["wall_time_step_min"], f2["fp"].attrs["wall_time_step_min"]
+print(f"shortest single step: 1 rank {b1 / (n / 1e6):.4f}, 2 ranks {b2 / (n / 1e6):.4f} s/step/Mcell (ratio {b1 / b2:.2f}; on a shared machine: steps when no rank waited for a core)")
 print(f"optdyn fp -fp_step ts   : {ct:8.3f} s  = {per(ct):.4f} s/step/Mcell   final mean {ft['fp/mean'][-1]:.9f}")
 print(f"SciPy solve_banded      : {tsci:8.3f} s  = {per(tsci):.4f} s/step/Mcell   final mean {mean:.9f} (setup {setup:.2f} s)")
 print(f"ratio SciPy / optdyn fused (1 rank): {tsci / c1:.2f};  TS path / fused: {ct / c1:.2f}")
 print(f"triad bandwidth {bw:.1f} GB/s -> fused-step limit (88 bytes/cell) {limit / (n / 1e6):.4f} s/step/Mcell; fused / limit = {c1 / steps / limit:.2f}")
+quick = ", quick: 2e4" if n != 1000000 else ""
+print(f'BENCH name=fp figure="fp implicit step (10^6 cells{quick})" unit=s/step/Mcell better=lower optdyn={per(c1):.6g} optdyn2={per(c2):.6g} '
+      f'reference={per(tsci):.6g} reference_name="SciPy solve_banded" limit={limit / (n / 1e6):.6g}')
 PY
+cat "$W/scipy_and_table.out"
