@@ -7,7 +7,10 @@
 #
 #   tools/es-mlp-study.sh [-n RANKS] [-g GENERATIONS] [-d fashion-mnist|mnist-digits]
 #                         [-o DIR] [VARIANT ...]
-# VARIANTs (default all): vo antithetic local safe mixing adapt backprop-gen backprop-eval.
+# VARIANTs (default all): vo antithetic local layerwise safe mixing adapt best backprop-gen
+# backprop-eval. Every VO variant evaluates N B = 10^4 member-examples per generation.
+# `best` is configs/es-mlp-best.yaml at the study's G; its own budget (the accuracy targets) is
+# the config's es_generations: run it alone with -g 0 (0 = each config's own generations).
 # Run it from the source tree (mnist-digits is data/mnist-digits, from tools/fetch-mnist).
 # Then: tools/optdyn-plot DIR/DATA/VARIANT.h5 -o FIGDIR (per-run figures) and the comparison figure
 #   PYTHONPATH=tools /usr/bin/python3 -c 'import sys; \
@@ -19,19 +22,22 @@ np=2 gens=150 data=fashion-mnist out=results/es-mlp
 while getopts "n:g:d:o:" opt; do
   case $opt in
   n) np=$OPTARG ;; g) gens=$OPTARG ;; d) data=$OPTARG ;; o) out=$OPTARG ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(vo antithetic local safe mixing adapt backprop-gen backprop-eval)
+[ ${#variants[@]} -gt 0 ] || variants=(vo antithetic local layerwise safe mixing adapt best backprop-gen backprop-eval)
 mkdir -p "$out/$data"
 population=$(sed -n 's/^es_population: *//p' "$here/configs/es-mlp-vo.yaml")
 for v in "${variants[@]}"; do
-  extra=(-es_generations "$gens")
+  extra=()
+  [ "$gens" -gt 0 ] && extra=(-es_generations "$gens")
   case $v in
   backprop-gen) cfg=backprop ;;
-  backprop-eval) cfg=backprop extra=(-es_generations $((gens * population)) -es_mlp_validation_interval $((20 * population))) ;;
+  backprop-eval)
+    [ "$gens" -gt 0 ] || { echo "backprop-eval needs -g G > 0" >&2; exit 2; }
+    cfg=backprop extra=(-es_generations $((gens * population)) -es_mlp_validation_interval $((20 * population))) ;;
   *) cfg=$v ;;
   esac
   log="$out/$data/$v.log"

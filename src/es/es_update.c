@@ -265,8 +265,9 @@ static PetscReal Norm2(const PetscReal *x, PetscInt n)
   return sqrt(s);
 }
 
-/* The optimizer's step for parameter i with gradient g at step t (updates the moments). */
-static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscInt t)
+/* The optimizer's step for parameter i with gradient g (updates the moments); bc1, bc2 are
+   Adam's bias corrections 1 - beta^t of this step (computed once per generation). */
+static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscReal bc1, PetscReal bc2)
 {
   switch (e->optimizer) {
   case OPT_MOMENTUM:
@@ -275,7 +276,7 @@ static PetscReal OptimizerStep(OdEs e, PetscInt i, PetscReal g, PetscInt t)
   case OPT_ADAM:
     e->m1[i] = e->beta1 * e->m1[i] + (1 - e->beta1) * g;
     e->m2[i] = e->beta2 * e->m2[i] + (1 - e->beta2) * g * g;
-    return (e->m1[i] / (1 - pow(e->beta1, (double)t))) / (sqrt(e->m2[i] / (1 - pow(e->beta2, (double)t))) + e->adam_eps);
+    return (e->m1[i] / bc1) / (sqrt(e->m2[i] / bc2) + e->adam_eps);
   default:
     return g;
   }
@@ -293,13 +294,14 @@ static void ApplyUpdate(OdEs e)
 {
   const PetscInt d = e->d, t = e->gen + 1, np = d + (e->adapt ? e->nsig : 0);
   const PetscReal lr = (e->adapt_lr ? e->lr_cur[0] : e->lr) * LrScheduleFactor(e);
+  const PetscReal bc1 = 1 - pow(e->beta1, (double)t), bc2 = 1 - pow(e->beta2, (double)t);
   if (e->adapt_lr)
     for (PetscInt i = 0; i < d; i++) e->last_step[i] = e->mu[i];
   for (PetscInt i = 0; i < np; i++) {
     const PetscBool is_mu = i < d;
     PetscReal g = is_mu ? e->gmu[i] : e->gsig[i - d];
     if (is_mu && e->optimizer != OPT_ADAM) g += e->weight_decay * e->mu[i];
-    const PetscReal step = OptimizerStep(e, i, g, t);
+    const PetscReal step = OptimizerStep(e, i, g, bc1, bc2);
     if (is_mu) {
       e->mu[i] -= lr * step;
       if (e->optimizer == OPT_ADAM && e->weight_decay > 0) e->mu[i] -= lr * e->weight_decay * e->mu[i];
