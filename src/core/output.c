@@ -713,7 +713,7 @@ static PetscErrorCode CheckWrite(OdOutput out, herr_t st, const char *what)
 /* Collective write of this rank's block [start, start + count) of a dataset of shape dims. */
 static PetscErrorCode WriteBlock(OdOutput out, const char *path, hid_t memtype, PetscInt ndim, const hsize_t dims[], const hsize_t start[], const hsize_t count[], const void *data, OdDatasetInfo info)
 {
-  hid_t space, dset, dxpl, mspace;
+  hid_t space, dset = H5I_INVALID_HID, dxpl, mspace;
   hsize_t n = 1, total = 1;
   const size_t esize = H5Tget_size(memtype);
   Run *runs = NULL;
