@@ -177,7 +177,7 @@ ALWAYS vd CosPoly(vd z)
 ALWAYS void SinCos(vu w, vd *c, vd *s)
 {
   const vu o = w >> 29, odd = (vu)(-(vi)(o & 1));
-  const vu r = ((w & SplatU(0x1FFFFFFFu)) & ~odd) | ((SplatU(0x1FFFFFFFu) - (w & SplatU(0x1FFFFFFFu))) & odd);
+  const vu r = (w & SplatU(0x1FFFFFFFu)) ^ (odd & SplatU(0x1FFFFFFFu)); /* 0x1FFFFFFF - low = 0x1FFFFFFF ^ low */
   const vd rd = (vd)(r | SplatU(UINT64_C(0x4330000000000000))) - Splat(OD_ES_2_52); /* exact */
   const vd x = (rd + Splat(0.5)) * Splat(OD_ES_PI4_2_29), z = x * x;
   const vd sx = SinPoly(x, z), cx = CosPoly(z);
