@@ -8,7 +8,7 @@ build=$(cd "$(dirname "$OPTDYN")/.." && pwd)
 cat table.txt
 grep -q "^hardware limits (1 core): FMA" table.txt || fail "no hardware limits line"
 grep -q "^figure \[unit\]" table.txt || fail "no table header"
-for row in "escape sweep" "escape kernel" "fp implicit step" "es generation" "op Lorenz landscape" "oscillator rate map"; do
+for row in "escape sweep" "escape kernel" "fp implicit step" "es generation, default" "es generation, -es_split" "es noise kernel" "op Lorenz landscape" "oscillator rate map"; do
   grep -q "^$row" table.txt || fail "no row for $row"
 done
 if grep -q "^FAILED" table.txt; then fail "a benchmark failed"; fi
