@@ -38,8 +38,6 @@ PetscErrorCode OdEscapeRun(OdEscape esc, PetscBool *interrupted);
 /** Print the summary table (rank 0). */
 PetscErrorCode OdEscapeView(OdEscape esc, PetscViewer viewer);
 PetscErrorCode OdEscapeDestroy(OdEscape *esc);
-/** `optdyn escape -summarize FILE`: recompute the summaries of an escape file in place (see command.h). */
-PetscErrorCode OdEscapeSummarize(MPI_Comm comm, const char *path);
 
 
 /** W0 and edge in use (after SetUp). */

@@ -427,21 +427,6 @@ static PetscErrorCode WriteOutput(OdEscape e, const EscapeResults *r)
   PetscFunctionReturn(0);
 }
 
-/* escape writes no summary over its points (every dataset is per point): summarizing a
-   (merged) file only checks that it is an escape file and marks it complete. */
-PetscErrorCode OdEscapeSummarize(MPI_Comm comm, const char *path)
-{
-  OdOutput out;
-  char command[64];
-  PetscFunctionBegin;
-  PetscCall(OdOutputOpenExisting(comm, path, &out));
-  PetscCall(OdOutputReadAttrString(out, "/", "command", command, sizeof command));
-  PetscCheck(!strcmp(command, "escape"), comm, PETSC_ERR_USER_INPUT, "%s was written by 'optdyn %s', not 'optdyn escape'", path, command);
-  PetscCall(OdOutputClose(out, PETSC_TRUE));
-  PetscCall(OdOutputDestroy(&out));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode OdEscapeRun(OdEscape e, PetscBool *interrupted)
 {
   PetscFunctionBegin;

@@ -9,4 +9,4 @@ static PetscErrorCode OdEscapeCmdRun(void *obj, PetscBool *interrupted)
   return OdEscapeRun((OdEscape)obj, interrupted);
 }
 
-const OdCommand OdEscapeCommand = {"escape", "SGD escape probability from a local minimum vs learning rate", "escape_", OdEscapeCmdCreate, OdEscapeCmdSetFromOptions, OdEscapeCmdSetUp, OdEscapeCmdRun, OdEscapeCmdView, OdEscapeCmdDestroy, OdEscapeSummarize};
+const OdCommand OdEscapeCommand = {"escape", "SGD escape probability from a local minimum vs learning rate", "escape_", OdEscapeCmdCreate, OdEscapeCmdSetFromOptions, OdEscapeCmdSetUp, OdEscapeCmdRun, OdEscapeCmdView, OdEscapeCmdDestroy, NULL}; /* no summaries over points: the driver's generic check-and-complete */

@@ -43,7 +43,8 @@ static inline OSC_VD OscLogV(OSC_VD x)
   const OSC_VI tiny = OSC_LT(x, 0x1p-1022); /* subnormal (and 0, negative: replaced below) */
   const OSC_VD xs = OscLogSelect(tiny, x * 0x1p54, x);
   /* shift the exponent so that mantissas >= sqrt(2)/2 land in [1, 2) of the next binade */
-  OSC_VI ix = (OSC_VI)xs + (INT64_C(0x3ff0000000000000) - OSC_LOG_SQRTH_BITS);
+  /* (unsigned: NaN and inf bit patterns wrap around; they are replaced below) */
+  OSC_VI ix = (OSC_VI)((OSC_VU)xs + (uint64_t)(INT64_C(0x3ff0000000000000) - OSC_LOG_SQRTH_BITS));
   const OSC_VI k = (OSC_VI)((OSC_VU)ix >> 52) - 0x3ff + (tiny & -54); /* logical shift: AVX2 has no 64-bit arithmetic one */
   ix = (ix & INT64_C(0x000fffffffffffff)) + OSC_LOG_SQRTH_BITS;
   const OSC_VD f = (OSC_VD)ix - 1.0;
