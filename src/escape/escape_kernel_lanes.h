@@ -241,6 +241,19 @@ static inline vf TabF(const float *t)
   return r;
 }
 
+/* One-register permute of 16 floats by lane indices 0..15; it moves data only. GCC's generic
+   shuffle; clang (the fuzzing build) has no variable-index shuffle, so a lane loop there. */
+static inline vf PermF(vf t, vi32 idx)
+{
+#if defined(__clang__)
+  vf r;
+  for (int l = 0; l < OD_ESC_VLF; l++) r[l] = t[idx[l] & 15];
+  return r;
+#else
+  return __builtin_shuffle(t, idx);
+#endif
+}
+
 static inline vf ExpLanesF(vf two_i16, vf x)
 {
   const vf t = x * SplatF(OD_EXPF_INV_LN2_16) + SplatF(OD_EXPF_SHIFTER);
@@ -249,7 +262,7 @@ static inline vf ExpLanesF(vf two_i16, vf x)
   const vi32 n = (vi32)t - OD_EXPF_SHIFTER_BITS;
   const vf r2 = r * r;
   const vf q = r + r2 * ((SplatF(OD_EXPF_C2) + r * SplatF(OD_EXPF_C3)) + r2 * SplatF(OD_EXPF_C4));
-  const vf tab = __builtin_shuffle(two_i16, n & 15);
+  const vf tab = PermF(two_i16, n & 15);
   const vf y = tab + tab * q;
   const vf scale = (vf)((((vu32)n >> 4) + 127) << 23);
   const vi32 keep = x >= SplatF(OD_EXPF_MIN);
@@ -260,9 +273,9 @@ static inline __attribute__((always_inline)) vf StepLanesF(const vf *ab2, const 
 {
   vf g = SplatF(0.0f);
   for (int k = 0; k < nt; k++) {
-    const vf x = W - __builtin_shuffle(c[k], j);
-    const vf arg = (__builtin_shuffle(nb[k], j) * x) * x;
-    g = g + (__builtin_shuffle(ab2[k], j) * x) * ExpLanesF(two_i16, arg);
+    const vf x = W - PermF(c[k], j);
+    const vf arg = (PermF(nb[k], j) * x) * x;
+    g = g + (PermF(ab2[k], j) * x) * ExpLanesF(two_i16, arg);
   }
   return W - vT * g;
 }
