@@ -374,25 +374,7 @@ static PetscErrorCode Record2D(OdFP fp, PetscInt k)
   fp->mean[2 * k] = mx, fp->mean[2 * k + 1] = my;
   for (int a = 0; a < 3; a++) fp->cov[3 * k + a] = gc[a] / g[0];
   PetscCall(OdFPRecordCommon(fp, k, g[0] * fp->hx * fp->hy, 0));
-  if (fp->save_P) { /* natural ordering (x fastest) gathered on rank 0 */
-    Vec nat, z;
-    VecScatter sc;
-    PetscCall(DMDACreateNaturalVector(fp->da, &nat));
-    PetscCall(DMDAGlobalToNaturalBegin(fp->da, fp->P, INSERT_VALUES, nat));
-    PetscCall(DMDAGlobalToNaturalEnd(fp->da, fp->P, INSERT_VALUES, nat));
-    PetscCall(VecScatterCreateToZero(nat, &sc, &z));
-    PetscCall(VecScatterBegin(sc, nat, z, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecScatterEnd(sc, nat, z, INSERT_VALUES, SCATTER_FORWARD));
-    if (!fp->rank) {
-      const PetscScalar *a;
-      PetscCall(VecGetArrayRead(z, &a));
-      PetscCall(PetscArraycpy(fp->Psnap + k * fp->nx * fp->ny, a, fp->nx * fp->ny));
-      PetscCall(VecRestoreArrayRead(z, &a));
-    }
-    PetscCall(VecScatterDestroy(&sc));
-    PetscCall(VecDestroy(&z));
-    PetscCall(VecDestroy(&nat));
-  }
+  if (fp->save_P) PetscCall(OdFPGatherNatural(fp, fp->P, fp->rank ? NULL : fp->Psnap + k * fp->nx * fp->ny)); /* natural ordering on rank 0 */
   PetscFunctionReturn(0);
 }
 

@@ -26,8 +26,8 @@ static void Box(OdFP fp, PetscInt *nxg, PetscInt *y0, PetscInt *ym)
   *ym = fp->dim == 1 ? 1 : fp->ym;
 }
 
-/* Distributed v -> g[Cells] on rank 0 in natural order. */
-static PetscErrorCode GatherVec(OdFP fp, Vec v, PetscReal *g)
+/* Distributed v -> g[Cells] on rank 0 in natural order (x fastest); g may be NULL elsewhere. */
+PetscErrorCode OdFPGatherNatural(OdFP fp, Vec v, PetscReal *g)
 {
   Vec nat, z;
   VecScatter sc;
@@ -165,8 +165,8 @@ static PetscErrorCode Save(OdFP fp, PetscInt k, PetscBool *written)
   PetscReal *s = fp->ck_state, dt_next = fp->dt_fixed;
   PetscInt its = 0;
   PetscFunctionBegin;
-  PetscCall(GatherVec(fp, fp->P, fp->ck_P));
-  PetscCall(GatherVec(fp, fp->Pold, fp->ck_Pprev));
+  PetscCall(OdFPGatherNatural(fp, fp->P, fp->ck_P));
+  PetscCall(OdFPGatherNatural(fp, fp->Pold, fp->ck_Pprev));
   if (fp->save_P) PetscCall(GatherSnapshots(fp));
   if (!fp->fused) PetscCall(TSGetTimeStep(fp->ts, &dt_next));
   if (!fp->fused) PetscCall(TSGetKSPIterations(fp->ts, &its));

@@ -138,6 +138,7 @@ extern const OdFPOps OdFPOps1D, OdFPOps2D;
 /* fp.c: shared by the dimensions */
 PetscErrorCode OdFPCreateOperatorTS(OdFP fp);
 PetscErrorCode OdFPRecordCommon(OdFP fp, PetscInt k, PetscReal mass, PetscReal escaped);
+PetscErrorCode OdFPGatherNatural(OdFP fp, Vec v, PetscReal *g); /* fp_checkpoint.c */
 /* fp_assemble1d.c, fp_stationary1d.c */
 PetscReal OdFPPotentialDrop(OdFP fp, PetscReal xa, PetscReal xb);
 PetscErrorCode OdFPSolveStationary(OdFP fp);
